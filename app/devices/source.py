@@ -1,0 +1,152 @@
+"""The one interface every signal source implements (simulated patch, BLE patches, replay).
+
+A source runs its own thread (or asyncio loop), turns whatever the device sends into ``Block``s of
+shape (channels, samples) and hands them to ``on_block``. Rare happenings (connected, link lost,
+battery) go to ``on_event``. Neither callback may block: the consumer only copies into a ring
+buffer. Samples never travel as Qt signals.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import Enum
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Block:
+    """Consecutive samples from a source.
+
+    ``data`` is float64 (channels, n) in the source's units. ``seq`` is the device's packet
+    sequence number of the first packet in the block (or a running count where the device has
+    none). ``lost_before`` counts samples known to be missing immediately before this block
+    (sequence gaps, link outages); the pipeline keeps time running across them.
+    """
+
+    data: np.ndarray
+    seq: int = 0
+    lost_before: int = 0
+    received_at: float = field(default_factory=time.monotonic)
+
+
+class EventKind(str, Enum):
+    """What a ``SourceEvent`` reports. Values are the words written to recordings."""
+
+    CONNECTED = "connected"
+    DISCONNECTED = "disconnected"
+    LINK_LOST = "link lost"
+    LINK_RESTORED = "link restored"
+    BATTERY = "battery"
+    ERROR = "error"
+    INFO = "info"
+
+
+@dataclass(frozen=True)
+class SourceEvent:
+    """A rare happening at the source; ``message`` is one sentence fit for a person."""
+
+    kind: EventKind
+    message: str = ""
+    value: float | None = None
+    at: float = field(default_factory=time.monotonic)
+
+
+@dataclass(frozen=True)
+class ChannelInfo:
+    """One channel: a label (CSV column stem, muscle) and its unit ('uV' or 'counts')."""
+
+    label: str
+    unit: str = "uV"
+
+
+@dataclass
+class LinkStats:
+    """Link health counters, updated by the source thread and read by the UI (plain ints)."""
+
+    packets: int = 0
+    lost_packets: int = 0
+    lost_samples: int = 0
+    malformed: int = 0
+    samples: int = 0
+    battery_percent: int | None = None
+    started_at: float | None = None
+
+    def effective_rate_hz(self, now: float | None = None) -> float:
+        """Samples per second actually delivered since the stream started."""
+        if self.started_at is None:
+            return 0.0
+        elapsed = (now if now is not None else time.monotonic()) - self.started_at
+        return self.samples / elapsed if elapsed > 0.5 else 0.0
+
+
+BlockCallback = Callable[[Block], None]
+EventCallback = Callable[[SourceEvent], None]
+
+
+class Source(ABC):
+    """A stream of EMG blocks. ``start`` returns at once; data flows until ``stop``."""
+
+    #: Human name shown in the source selector and written to recordings.
+    name: str = "source"
+    #: Short machine-readable kind for metadata ("sim", "ganglion", "myo", ...).
+    kind: str = "source"
+
+    def __init__(self) -> None:
+        self.stats = LinkStats()
+        self._on_block: BlockCallback | None = None
+        self._on_event: EventCallback | None = None
+        self._lock = threading.Lock()
+
+    @property
+    @abstractmethod
+    def channels(self) -> tuple[ChannelInfo, ...]:
+        """Channel labels and units, fixed while streaming."""
+
+    @property
+    @abstractmethod
+    def sample_rate_hz(self) -> float:
+        """Nominal sample rate of the delivered blocks."""
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        return tuple(c.label for c in self.channels)
+
+    def metadata(self) -> dict[str, str]:
+        """Extra ``key: value`` lines for recordings (firmware, address, battery...)."""
+        return {}
+
+    def start(self, on_block: BlockCallback, on_event: EventCallback | None = None) -> None:
+        """Begin streaming into ``on_block``; returns immediately."""
+        self._on_block = on_block
+        self._on_event = on_event
+        self.stats = LinkStats(started_at=time.monotonic())
+        self._start()
+
+    def stop(self) -> None:
+        """Stop streaming and release the device; safe to call twice."""
+        self._stop()
+
+    @abstractmethod
+    def _start(self) -> None: ...
+
+    @abstractmethod
+    def _stop(self) -> None: ...
+
+    # -- helpers for implementations -------------------------------------------------------
+    def _emit_block(self, block: Block) -> None:
+        self.stats.packets += 1
+        self.stats.samples += block.data.shape[1]
+        self.stats.lost_samples += block.lost_before
+        if self._on_block is not None:
+            self._on_block(block)
+
+    def _emit_event(self, event: SourceEvent) -> None:
+        if event.kind is EventKind.BATTERY and event.value is not None:
+            self.stats.battery_percent = int(event.value)
+        if self._on_event is not None:
+            self._on_event(event)

@@ -1,0 +1,1 @@
+"""Pure numpy/scipy signal processing: no Qt, arrays shaped (channels, samples)."""

@@ -63,6 +63,15 @@ class RingBuffer:
             self._total += n
             self._cond.notify_all()
 
+    def write_gap(self, n: int) -> None:
+        """Advance the clock by ``n`` missing samples, stored as NaN (only the newest fit)."""
+        if n <= 0:
+            return
+        keep = min(n, self._capacity)
+        with self._cond:
+            self._total += n - keep
+        self.write(np.full((self.n_channels, keep), np.nan, dtype=self._buf.dtype))
+
     def _copy_range(self, start: int, stop: int) -> np.ndarray:
         """Copy absolute samples [start, stop); caller holds the lock and checked availability."""
         cap = self._capacity

@@ -1,0 +1,216 @@
+"""Command line: ``glutefire [record|analyze|...]``; no subcommand opens the window.
+
+Mistakes a person can make end in one sentence on stderr and exit status 2; nothing prints a
+traceback. Headless recording uses the same LiveStream as the window, so files are identical.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import signal
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import NoReturn
+
+from app import __version__
+from app.errors import UserError
+
+EXIT_USER_ERROR = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a usage mistake in one sentence instead of a usage dump."""
+
+    def error(self, message: str) -> NoReturn:
+        msg = message[0].upper() + message[1:] if message else "Invalid arguments"
+        if not msg.endswith("."):
+            msg += "."
+        raise UserError(f"{msg} See '{self.prog} --help'.")
+
+
+def _positive_float(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not math.isfinite(v) or v <= 0:
+        raise argparse.ArgumentTypeError(f"{text} must be a positive number")
+    return v
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from app.devices.scenarios import SCENARIOS
+
+    p = _Parser(
+        prog="glutefire",
+        description="Live surface-EMG biofeedback for glute activation. "
+        "Without a command, opens the window.",
+    )
+    p.add_argument("--version", action="version", version=f"GluteFire {__version__}")
+    sub = p.add_subparsers(dest="command", parser_class=_Parser)
+
+    g = sub.add_parser("gui", help="open the window (the default)")
+    g.add_argument("--scenario", choices=sorted(SCENARIOS), help="simulated patch scenario")
+    g.add_argument("--connect", action="store_true", help="start streaming at once")
+
+    r = sub.add_parser("record", help="record a session to CSV without the window")
+    r.add_argument("--device", default="sim", help="'sim' for the simulated patch (default)")
+    r.add_argument("--seconds", type=_positive_float, required=True, help="how long to record")
+    r.add_argument("--out", required=True, help="CSV file to write")
+    r.add_argument("--scenario", default="holds", choices=sorted(SCENARIOS))
+    r.add_argument("--rate", type=_positive_float, default=1000.0, help="sample rate (sim), Hz")
+    r.add_argument(
+        "--channels",
+        default="gluteus_maximus_L,hamstring_L",
+        help="comma-separated channel labels (sim), e.g. gluteus_maximus_L,gluteus_maximus_R",
+    )
+    r.add_argument("--threshold", type=_positive_float, default=50.0, help="target, µV")
+    r.add_argument("--notch", type=float, default=0.0, choices=[0.0, 50.0, 60.0], help="mains notch Hz")
+    r.add_argument("--seed", type=int, default=None, help="random seed (sim)")
+    r.add_argument(
+        "--speed",
+        type=_positive_float,
+        default=1.0,
+        help="simulated patch only: generate this many times faster than real time",
+    )
+    r.add_argument("--quiet", action="store_true", help="no progress line")
+
+    a = sub.add_parser("analyze", help="report bursts in a recording")
+    a.add_argument("file", help="GluteFire CSV or any delimited numeric text file")
+    a.add_argument("--rate", type=_positive_float, help="sample rate when the file has no time column")
+    a.add_argument("--json", action="store_true", help="machine-readable output")
+    return p
+
+
+def cmd_record(args: argparse.Namespace) -> int:
+    from app.devices.simulator import SimulatedPatch
+    from app.dsp.filters import FilterSettings
+    from app.session.stream import LiveStream
+
+    if args.device != "sim":
+        raise UserError(
+            f"Device {args.device!r} is not known; use --device sim for the simulated patch."
+        )
+    labels = tuple(x.strip() for x in args.channels.split(",") if x.strip())
+    source = SimulatedPatch(
+        labels=labels,
+        sample_rate_hz=args.rate,
+        scenario=args.scenario,
+        seed=args.seed,
+        speed=args.speed,
+    )
+    out = Path(args.out)
+    if out.is_dir():
+        raise UserError(f"{out} is a folder; give a file name for --out.")
+    stream = LiveStream(
+        source, FilterSettings(notch_hz=args.notch), [args.threshold] * len(labels)
+    )
+    n = int(round(args.seconds * source.sample_rate_hz))
+    stream.start()
+    interrupted = False
+    old = signal.signal(signal.SIGINT, lambda *_: None) if False else None
+    try:
+        rec = stream.start_recording(out, max_samples=n)
+        end_index = stream.worker.processed_samples + n
+        timeout = args.seconds / args.speed + 10.0
+        t0 = time.monotonic()
+        while stream.worker.processed_samples < end_index or rec.rows < n:
+            if time.monotonic() - t0 > timeout:
+                raise UserError("The patch stopped sending data; the recording so far is saved.")
+            if rec.error:
+                raise UserError(rec.error)
+            if stream.worker.error is not None:
+                raise UserError(f"Signal processing failed: {stream.worker.error}.")
+            if not args.quiet and sys.stderr.isatty():
+                sys.stderr.write(f"\rrecording {rec.rows / source.sample_rate_hz:6.1f} s")
+            time.sleep(0.05)
+    except KeyboardInterrupt:
+        interrupted = True
+    finally:
+        stream.stop()
+        if old is not None:
+            signal.signal(signal.SIGINT, old)
+    if not args.quiet:
+        if sys.stderr.isatty():
+            sys.stderr.write("\n")
+        st = stream.status()
+        print(
+            f"Recorded {rec.rows / source.sample_rate_hz:.2f} s of {len(labels)} channel(s) at "
+            f"{source.sample_rate_hz:g} Hz to {out} ({st.lost_samples} samples lost)."
+            + (" Stopped early by Ctrl+C." if interrupted else "")
+        )
+    return 130 if interrupted else 0
+
+
+def cmd_analyze(args: argparse.Namespace) -> int:
+    from app.dsp.bursts import detect_bursts
+    from app.session.reader import load_recording
+
+    rec = load_recording(args.file, args.rate)
+    bursts = detect_bursts(rec.data, rec.sample_rate_hz)
+    result = {
+        "file": str(rec.path),
+        "sample_rate_hz": float(rec.sample_rate_hz),
+        "duration_s": round(rec.duration_s, 4),
+        "channels": [
+            {
+                "name": name,
+                "unit": unit,
+                "bursts": [
+                    {
+                        "onset_s": round(b.onset_s, 4),
+                        "offset_s": round(b.offset_s, 4),
+                        "duration_s": round(b.offset_s - b.onset_s, 4),
+                        "peak": round(b.peak, 3),
+                        "mean": round(b.mean, 3),
+                    }
+                    for b in chan
+                ],
+            }
+            for name, unit, chan in zip(rec.labels, rec.units, bursts)
+        ],
+    }
+    if args.json:
+        print(json.dumps(result, indent=2))
+        return 0
+    from app.muscles import display_name
+
+    print(f"{rec.path}: {rec.duration_s:.1f} s at {rec.sample_rate_hz:g} Hz, {len(rec.labels)} channel(s)")
+    for ch in result["channels"]:
+        print(f"\n{display_name(ch['name'])}: {len(ch['bursts'])} burst(s)")
+        if ch["bursts"]:
+            print(f"  {'#':>3} {'onset s':>9} {'offset s':>9} {'length s':>9} {'peak':>9} {'mean':>9}")
+        for i, b in enumerate(ch["bursts"], 1):
+            print(
+                f"  {i:>3} {b['onset_s']:>9.3f} {b['offset_s']:>9.3f} {b['duration_s']:>9.3f}"
+                f" {b['peak']:>9.1f} {b['mean']:>9.1f}"
+            )
+    return 0
+
+
+def run(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command in (None, "gui"):
+        from app.ui.app import run_gui
+
+        return run_gui(
+            scenario=getattr(args, "scenario", None), connect=getattr(args, "connect", False)
+        )
+    handlers = {"record": cmd_record, "analyze": cmd_analyze}
+    return handlers[args.command](args)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Console entry point: one sentence and exit 2 for user mistakes."""
+    try:
+        return run(argv)
+    except UserError as exc:
+        print(f"glutefire: {exc}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        return 130

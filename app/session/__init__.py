@@ -1,0 +1,1 @@
+"""Sessions: live streaming wiring, crash-safe recording, reading recordings back."""

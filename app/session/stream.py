@@ -1,0 +1,209 @@
+"""One live session: source -> ring -> DSP worker -> (display, recorder). No Qt.
+
+The GUI and the headless ``glutefire record`` both use this, so what is recorded is exactly what
+is shown. The source's callback only copies into the ring (and marks gaps as NaN); all work
+happens on the DSP thread. Shutdown order: stop source -> drain DSP -> close recorder.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import threading
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from app.devices.source import Block, EventKind, Source, SourceEvent
+from app.dsp.filters import FilterSettings
+from app.dsp.ring import RingBuffer
+from app.dsp.worker import DspWorker, ProcessedBlock
+from app.session.recorder import CsvRecorder, RecordingInfo
+
+RING_SECONDS = 30.0
+DEFAULT_THRESHOLD_UV = 50.0
+
+
+@dataclass(frozen=True)
+class StreamStatus:
+    """A snapshot for the status bar and the CLI."""
+
+    source: str
+    sample_rate_hz: float
+    effective_rate_hz: float
+    packets: int
+    lost_packets: int
+    lost_samples: int
+    malformed: int
+    battery_percent: int | None
+    recording: str | None
+    recorded_s: float
+    recorder_error: str | None
+    dsp_error: str | None
+
+
+class LiveStream:
+    """Owns the threads of one streaming session and the optional recorder."""
+
+    def __init__(
+        self,
+        source: Source,
+        settings: FilterSettings | None = None,
+        thresholds: list[float] | None = None,
+    ) -> None:
+        self.source = source
+        self.fs = source.sample_rate_hz
+        self.labels = source.labels
+        self.units = tuple(c.unit for c in source.channels)
+        n = len(self.labels)
+        self.thresholds = np.array(thresholds if thresholds else [DEFAULT_THRESHOLD_UV] * n, float)
+        if self.thresholds.shape != (n,):
+            raise ValueError("one threshold per channel")
+        self.ring = RingBuffer(n, int(RING_SECONDS * self.fs))
+        self.worker = DspWorker(self.ring, self.fs, settings or FilterSettings(), self.thresholds)
+        self.recorder: CsvRecorder | None = None
+        self._rec_lock = threading.Lock()
+        #: rare events for the UI to poll (it turns them into messages); never samples
+        self.events: queue.SimpleQueue[SourceEvent] = queue.SimpleQueue()
+        self.running = False
+
+    # -- source callbacks (source thread) -----------------------------------------------------
+    def _on_block(self, block: Block) -> None:
+        if block.lost_before:
+            self.ring.write_gap(block.lost_before)
+        self.ring.write(block.data)
+
+    def _on_event(self, event: SourceEvent) -> None:
+        self.events.put(event)
+        if event.kind in (EventKind.LINK_LOST, EventKind.LINK_RESTORED, EventKind.ERROR):
+            rec = self.recorder
+            if rec is not None:
+                # the event row goes at the newest sample the stream has reached
+                rec.mark(event.kind.value if event.kind != EventKind.ERROR else f"error: {event.message}",
+                         self.ring.total)
+
+    # -- control ------------------------------------------------------------------------------
+    def start(self) -> None:
+        self.worker.start()
+        self.source.start(self._on_block, self._on_event)
+        self.running = True
+
+    def stop(self) -> None:
+        """Stop source, drain DSP, close recorder (in that order)."""
+        if not self.running:
+            return
+        self.source.stop()
+        self.worker.stop()
+        self.stop_recording()
+        self.running = False
+
+    def set_thresholds(self, thresholds: list[float] | np.ndarray) -> None:
+        self.thresholds = np.asarray(thresholds, dtype=float).copy()
+        self.worker.set_thresholds(self.thresholds)
+
+    def set_settings(self, settings: FilterSettings) -> None:
+        self.worker.set_settings(settings)
+
+    def start_recording(
+        self,
+        path: str | os.PathLike[str],
+        extra: dict[str, str] | None = None,
+        max_samples: int | None = None,
+    ) -> CsvRecorder:
+        """Start writing to ``path`` from the next processed sample on (at most ``max_samples``)."""
+        meta = dict(self.source.metadata())
+        meta.update(extra or {})
+        info = RecordingInfo(
+            labels=self.labels,
+            units=self.units,
+            sample_rate_hz=self.fs,
+            device=self.source.name,
+            device_kind=self.source.kind,
+            filter_description=self.worker.settings.describe(self.fs),
+            envelope_delay_s=self.worker.delay_s,
+            thresholds=tuple(float(t) for t in self.thresholds),
+            extra=tuple(meta.items()),
+        )
+        with self._rec_lock:
+            self.stop_recording()
+            start = self.worker.processed_samples
+            rec = CsvRecorder(path, info, start_index=start)
+            stop = None if max_samples is None else start + max_samples
+            self._gate = _Window(rec, start, stop)
+            self.recorder = rec
+            self.worker.add_sink(self._gate)
+        return rec
+
+    def stop_recording(self) -> CsvRecorder | None:
+        rec = self.recorder
+        if rec is None:
+            return None
+        self.worker.remove_sink(self._gate)
+        self.recorder = None
+        battery = self.source.stats.battery_percent
+        if battery is not None:
+            rec.mark(f"battery {battery}%")
+        rec.close()
+        return rec
+
+    def mark(self, text: str) -> None:
+        """A user mark at the newest sample (shown in the CSV's events column)."""
+        rec = self.recorder
+        if rec is not None:
+            rec.mark(f"mark: {text}" if text else "mark", self.ring.total)
+
+    def status(self) -> StreamStatus:
+        st = self.source.stats
+        rec = self.recorder
+        err = self.worker.error
+        return StreamStatus(
+            source=self.source.name,
+            sample_rate_hz=self.fs,
+            effective_rate_hz=st.effective_rate_hz(),
+            packets=st.packets,
+            lost_packets=st.lost_packets,
+            lost_samples=st.lost_samples,
+            malformed=st.malformed,
+            battery_percent=st.battery_percent,
+            recording=str(rec.path) if rec else None,
+            recorded_s=rec.duration_s if rec else 0.0,
+            recorder_error=rec.error if rec else None,
+            dsp_error=f"{type(err).__name__}: {err}" if err else None,
+        )
+
+    def wait_samples(self, n: int, timeout: float) -> bool:
+        """Block until the DSP has processed ``n`` samples (headless recording, tests)."""
+        end = time.monotonic() + timeout
+        while self.worker.processed_samples < n:
+            if time.monotonic() > end or self.worker.error is not None:
+                return False
+            time.sleep(0.005)
+        return True
+
+
+class _Window:
+    """Sink adapter passing only samples in [start, stop) to the recorder."""
+
+    def __init__(self, recorder: CsvRecorder, start: int, stop: int | None) -> None:
+        self.recorder = recorder
+        self.start = start
+        self.stop = stop
+
+    def __call__(self, block: ProcessedBlock) -> None:
+        a = block.start_index
+        b = a + block.raw.shape[1]
+        lo = max(a, self.start)
+        hi = b if self.stop is None else min(b, self.stop)
+        if hi <= lo:
+            return
+        if (lo, hi) != (a, b):
+            i, j = lo - a, hi - a
+            block = ProcessedBlock(
+                lo,
+                block.raw[:, i:j],
+                block.filtered[:, i:j],
+                block.envelope[:, i:j],
+                tuple(c for c in block.crossings if lo <= c.index < hi),
+            )
+        self.recorder.write(block)

@@ -1,0 +1,1 @@
+"""Qt widgets and windows only; thin, talking to the session layer."""

@@ -1,0 +1,32 @@
+"""Start the Qt application and the main window."""
+
+from __future__ import annotations
+
+import sys
+
+import pyqtgraph as pg
+
+
+def configure_pyqtgraph() -> None:
+    """No antialiasing on traces, no OpenGL (docs/performance.md: both cost frames)."""
+    pg.setConfigOptions(antialias=False, useOpenGL=False, foreground="#334155")
+
+
+def run_gui(scenario: str | None = None, connect: bool = False) -> int:
+    from PySide6.QtWidgets import QApplication
+
+    from app.ui.main_window import MainWindow
+
+    app = QApplication.instance() or QApplication(sys.argv)
+    app.setApplicationName("GluteFire")
+    app.setOrganizationName("GluteFire")
+    configure_pyqtgraph()
+    win = MainWindow()
+    if scenario:
+        idx = win.scenario_box.findData(scenario)
+        if idx >= 0:
+            win.scenario_box.setCurrentIndex(idx)
+    win.show()
+    if connect:
+        win.connect_source()
+    return app.exec()

@@ -1,0 +1,200 @@
+"""One channel: a big firing tile (muscle, state, level, time above target, target) and its trace.
+
+The tile is what a person on the floor sees from two metres away: solid green with "FIRING" when
+the envelope is above the target, calm grey with "below target" otherwise. The plot shows the last
+10 s: band-passed EMG (light grey, min/max per display column), its envelope (colour) and the
+target line (orange, drag it or type the number).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import (
+    QDoubleSpinBox,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.dsp.decimate import DISPLAY_WINDOW_S
+from app.muscles import display_name
+from app.ui import theme
+
+#: the envelope (>= 0) is the hero; the band-passed trace below zero gets half the room
+Y_BELOW = 0.5
+Y_STEPS = (25.0, 50.0, 100.0, 200.0, 400.0, 800.0, 1600.0, 3200.0, 6400.0)
+
+
+class FiringTile(QFrame):
+    """The big per-channel indicator."""
+
+    def __init__(self, label: str, unit: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("tile")
+        self.setFixedWidth(230)
+        self.unit = unit
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(14, 10, 14, 10)
+        lay.setSpacing(2)
+        self.name = QLabel(display_name(label))
+        f = QFont()
+        f.setPointSize(12)
+        f.setBold(True)
+        self.name.setFont(f)
+        self.state = QLabel("—")
+        fs = QFont()
+        fs.setPointSize(20)
+        fs.setBold(True)
+        self.state.setFont(fs)
+        self.level = QLabel("")
+        fl = QFont()
+        fl.setPointSize(13)
+        self.level.setFont(fl)
+        self.held = QLabel("")
+        self.held.setFont(fl)
+        lay.addWidget(self.name)
+        lay.addWidget(self.state)
+        lay.addWidget(self.level)
+        lay.addWidget(self.held)
+        lay.addStretch(1)
+        row = QHBoxLayout()
+        row.addWidget(QLabel("Target"))
+        self.target = QDoubleSpinBox()
+        self.target.setDecimals(0)
+        self.target.setRange(1.0, 10000.0)
+        self.target.setSingleStep(5.0)
+        self.target.setSuffix(f" {_unit_text(unit)}")
+        self.target.setKeyboardTracking(False)
+        self.target.setAccessibleName(f"Target for {display_name(label)}")
+        row.addWidget(self.target, 1)
+        lay.addLayout(row)
+        self.firing: bool | None = None
+        self.set_state(False, None, 0.0)
+
+    def set_state(self, firing: bool, level: float | None, held_s: float) -> None:
+        if firing != self.firing:
+            self.firing = firing
+            bg, fg = (theme.FIRING_BG, theme.FIRING_FG) if firing else (theme.REST_BG, theme.REST_FG)
+            self.setStyleSheet(
+                f"QFrame#tile {{ background: {bg}; border-radius: 10px; }}"
+                f"QFrame#tile QLabel {{ color: {fg}; background: transparent; }}"
+            )
+            self.state.setText("FIRING" if firing else "Below target")
+        self.level.setText("" if level is None or not np.isfinite(level) else f"{level:.0f} {_unit_text(self.unit)}")
+        self.held.setText(f"{held_s:.1f} s above target" if firing else "")
+
+
+def _unit_text(unit: str) -> str:
+    return {"uV": "µV", "counts": "counts", "mV": "mV"}.get(unit, unit)
+
+
+class ChannelRow(QWidget):
+    """Tile + plot for one channel; emits ``threshold_changed`` when the target is edited."""
+
+    threshold_changed = Signal(int, float)
+
+    def __init__(self, index: int, label: str, unit: str, threshold: float, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.index = index
+        self.label = label
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(8)
+        self.tile = FiringTile(label, unit)
+        lay.addWidget(self.tile)
+
+        self.plot = pg.PlotWidget(background=theme.PLOT_BG)
+        self.plot.setMenuEnabled(False)
+        self.plot.setMouseEnabled(x=False, y=False)
+        self.plot.hideButtons()
+        pi = self.plot.getPlotItem()
+        pi.showGrid(x=True, y=False, alpha=0.15)
+        for ax in ("left", "bottom"):
+            pi.getAxis(ax).setPen(theme.AXIS)
+            pi.getAxis(ax).setTextPen(theme.AXIS)
+        pi.setLabel("left", _unit_text(unit))
+        pi.setXRange(-DISPLAY_WINDOW_S, 0.0, padding=0)
+        self.y_max = 200.0
+        pi.setYRange(-self.y_max * Y_BELOW, self.y_max, padding=0)
+        color = theme.ENVELOPE[index % len(theme.ENVELOPE)]
+        self.raw_curve = pi.plot(pen=pg.mkPen(theme.RAW_TRACE, width=1), connect="finite")
+        self.env_curve = pi.plot(pen=pg.mkPen(color, width=2.5), connect="finite")
+        self.target_line = pg.InfiniteLine(
+            pos=threshold,
+            angle=0,
+            movable=True,
+            pen=pg.mkPen(theme.TARGET, width=2, style=Qt.PenStyle.DashLine),
+            hoverPen=pg.mkPen(theme.TARGET, width=4),
+            label="target",
+            labelOpts={"position": 0.04, "color": theme.TARGET, "anchors": [(0, 1), (0, 1)]},
+        )
+        pi.addItem(self.target_line)
+        lay.addWidget(self.plot, 1)
+        self.setMinimumHeight(150)
+
+        self.tile.target.setValue(threshold)
+        self.tile.target.valueChanged.connect(self._typed)
+        self.target_line.sigPositionChangeFinished.connect(self._dragged)
+        self._quiet_frames = 0
+
+    def show_time_axis_label(self) -> None:
+        self.plot.getPlotItem().setLabel("bottom", "seconds ago")
+
+    def _typed(self, value: float) -> None:
+        if abs(self.target_line.value() - value) > 1e-9:
+            self.target_line.setValue(value)
+        self._ensure_visible(value)
+        self.threshold_changed.emit(self.index, float(value))
+
+    def _dragged(self) -> None:
+        v = max(1.0, round(float(self.target_line.value())))
+        self.tile.target.setValue(v)  # emits via _typed
+        self.target_line.setValue(v)
+
+    @property
+    def threshold(self) -> float:
+        return float(self.tile.target.value())
+
+    def _ensure_visible(self, value: float) -> None:
+        if value > self.y_max * 0.9:
+            self._set_ymax(next((s for s in Y_STEPS if s > value * 1.2), Y_STEPS[-1]))
+
+    def _set_ymax(self, y: float) -> None:
+        if y != self.y_max:
+            self.y_max = y
+            self.plot.getPlotItem().setYRange(-y * Y_BELOW, y, padding=0)
+
+    def autoscale(self, peak: float) -> None:
+        """Step the fixed y-range when the signal outgrows it or stays far below it for ~3 s."""
+        need = max(peak, self.threshold) * 1.15
+        if need > self.y_max:
+            self._set_ymax(next((s for s in Y_STEPS if s >= need), Y_STEPS[-1]))
+            self._quiet_frames = 0
+            return
+        smaller = [s for s in Y_STEPS if s >= need]
+        if smaller and smaller[0] < self.y_max / 2:
+            self._quiet_frames += 1
+            if self._quiet_frames > 180:
+                self._set_ymax(smaller[0])
+                self._quiet_frames = 0
+        else:
+            self._quiet_frames = 0
+
+    def show_data(self, t: np.ndarray, lo: np.ndarray, hi: np.ndarray, env: np.ndarray) -> None:
+        """Draw one frame: t are bin times (s, <= 0), lo/hi/env per bin."""
+        n = t.size
+        if n == 0:
+            self.raw_curve.setData([], [])
+            self.env_curve.setData([], [])
+            return
+        xs = np.repeat(t, 2)
+        ys = np.empty(2 * n)
+        ys[0::2] = lo
+        ys[1::2] = hi
+        self.raw_curve.setData(xs, ys)
+        self.env_curve.setData(t, env)

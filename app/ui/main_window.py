@@ -1,0 +1,419 @@
+"""The live window: source, connect, stacked channels with targets, record, status.
+
+Thin: it builds a ``LiveStream`` (session layer) and, on a QTimer at the display rate, pulls the
+newest display bins and firing state from the DSP worker. Nothing here runs per packet.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import time
+from pathlib import Path
+
+import numpy as np
+from platformdirs import user_documents_dir
+from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QKeyEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QPushButton,
+    QScrollArea,
+    QStatusBar,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app import __version__
+from app.devices.scenarios import SCENARIOS
+from app.devices.simulator import SimulatedPatch
+from app.devices.source import EventKind, Source
+from app.dsp.decimate import DISPLAY_BINS_PER_WINDOW
+from app.dsp.worker import aligned_display
+from app.errors import UserError
+from app.muscles import PRESETS
+from app.session.stream import LiveStream
+from app.ui import theme
+from app.ui.channel_row import ChannelRow
+from app.ui.preferences import Preferences
+
+FRAME_MS = 16  # ~60 fps
+STATUS_MS = 250
+SIM_KEY = "sim"
+
+
+def default_recordings_dir() -> Path:
+    return Path(user_documents_dir()) / "GluteFire" / "recordings"
+
+
+class MainWindow(QMainWindow):
+    """GluteFire's live biofeedback window."""
+
+    def __init__(
+        self,
+        settings: QSettings | None = None,
+        recordings_dir: Path | None = None,
+        seed: int | None = None,
+    ) -> None:
+        super().__init__()
+        self.prefs = Preferences(settings)
+        self.recordings_dir = recordings_dir or default_recordings_dir()
+        self._seed = seed
+        self.stream: LiveStream | None = None
+        self.rows: list[ChannelRow] = []
+        self.frames = 0
+        self._last_frame = 0.0
+        self.setWindowTitle(f"GluteFire {__version__} — live glute activation")
+        self.resize(1280, 760)
+        self.setStyleSheet(theme.APP_STYLE)
+
+        self._build_toolbar()
+        central = QWidget()
+        outer = QVBoxLayout(central)
+        outer.setContentsMargins(12, 10, 12, 8)
+        outer.setSpacing(8)
+        self.banner = QLabel("")
+        self.banner.setWordWrap(True)
+        self.banner.setStyleSheet(
+            f"background: {theme.ERROR_BG}; color: {theme.ERROR_FG}; padding: 8px 12px; border-radius: 6px;"
+        )
+        self.banner.hide()
+        outer.addWidget(self.banner)
+        self.channels_box = QWidget()
+        self.channels_layout = QVBoxLayout(self.channels_box)
+        self.channels_layout.setContentsMargins(0, 0, 0, 0)
+        self.channels_layout.setSpacing(10)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setWidget(self.channels_box)
+        outer.addWidget(scroll, 1)
+        self.placeholder = QLabel(
+            "Press Connect to stream from the patch.\n"
+            "The simulated patch is always available, no hardware needed."
+        )
+        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.placeholder.setStyleSheet("color: #64748b; font-size: 16px; padding: 60px;")
+        self.channels_layout.addWidget(self.placeholder)
+
+        self.contract_btn = QPushButton("Hold to contract  (or hold Space)")
+        self.contract_btn.setObjectName("contract")
+        self.contract_btn.pressed.connect(lambda: self._press(True))
+        self.contract_btn.released.connect(lambda: self._press(False))
+        outer.addWidget(self.contract_btn)
+        self.setCentralWidget(central)
+
+        self._build_status()
+        self.frame_timer = QTimer(self)
+        self.frame_timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self.frame_timer.timeout.connect(self.refresh)
+        self.status_timer = QTimer(self)
+        self.status_timer.timeout.connect(self.update_status)
+        self._sync_manual_button()
+        self.update_status()
+
+    # -- construction -----------------------------------------------------------------------
+    def _build_toolbar(self) -> None:
+        tb = QToolBar("Session")
+        tb.setMovable(False)
+        self.addToolBar(tb)
+        tb.addWidget(QLabel("Source"))
+        self.source_box = QComboBox()
+        self.source_box.addItem("Simulated patch", SIM_KEY)
+        self.source_box.setToolTip("Where the EMG comes from")
+        tb.addWidget(self.source_box)
+        tb.addWidget(QLabel("Exercise"))
+        self.scenario_box = QComboBox()
+        self.scenario_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.scenario_box.setMinimumContentsLength(22)
+        for key, sc in SCENARIOS.items():
+            self.scenario_box.addItem(sc.name, key)
+            self.scenario_box.setItemData(self.scenario_box.count() - 1, sc.description, Qt.ItemDataRole.ToolTipRole)
+        self.scenario_box.setCurrentIndex(self.scenario_box.findData(self.prefs.scenario()))
+        self.scenario_box.currentIndexChanged.connect(self._scenario_changed)
+        tb.addWidget(self.scenario_box)
+        tb.addWidget(QLabel("Channels"))
+        self.preset_box = QComboBox()
+        self.preset_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.preset_box.setMinimumContentsLength(22)
+        for name in PRESETS:
+            self.preset_box.addItem(name, name)
+        self.preset_box.setCurrentIndex(self.preset_box.findData(self.prefs.preset()))
+        self.preset_box.currentIndexChanged.connect(self._preset_changed)
+        tb.addWidget(self.preset_box)
+        tb.addSeparator()
+        self.connect_btn = QPushButton("Connect")
+        self.connect_btn.setObjectName("primary")
+        self.connect_btn.setCheckable(True)
+        self.connect_btn.clicked.connect(self.toggle_connect)
+        tb.addWidget(self.connect_btn)
+        self.record_btn = QPushButton("● Record")
+        self.record_btn.setObjectName("record")
+        self.record_btn.setCheckable(True)
+        self.record_btn.setEnabled(False)
+        self.record_btn.clicked.connect(self.toggle_record)
+        self.record_btn.setToolTip("Record to a CSV file in " + str(self.recordings_dir))
+        tb.addWidget(self.record_btn)
+        self.mark_btn = QPushButton("Mark")
+        self.mark_btn.setEnabled(False)
+        self.mark_btn.setToolTip("Put a mark in the recording (M)")
+        self.mark_btn.clicked.connect(self.add_mark)
+        tb.addWidget(self.mark_btn)
+        tb.addSeparator()
+        settings_btn = QPushButton("Settings…")
+        settings_btn.clicked.connect(self.open_settings)
+        tb.addWidget(settings_btn)
+        mark_action = QAction(self)
+        mark_action.setShortcut(QKeySequence("M"))
+        mark_action.triggered.connect(self.add_mark)
+        self.addAction(mark_action)
+
+    def _build_status(self) -> None:
+        sb = QStatusBar()
+        self.setStatusBar(sb)
+        self.status_source = QLabel()
+        self.status_rate = QLabel()
+        self.status_lost = QLabel()
+        self.status_rec = QLabel()
+        for w in (self.status_source, self.status_rate, self.status_lost):
+            sb.addWidget(w)
+            sb.addWidget(_sep())
+        sb.addWidget(self.status_rec, 1)
+
+    # -- source ---------------------------------------------------------------------------------
+    def make_source(self) -> Source:
+        """The source chosen in the toolbar (the simulated patch for now)."""
+        return SimulatedPatch(
+            labels=PRESETS[self.preset_box.currentData()],
+            sample_rate_hz=self.prefs.sample_rate(),
+            scenario=self.scenario_box.currentData(),
+            seed=self._seed,
+        )
+
+    def toggle_connect(self) -> None:
+        if self.stream is None:
+            self.connect_source()
+        else:
+            self.disconnect_source()
+
+    def connect_source(self) -> None:
+        try:
+            source = self.make_source()
+            thresholds = [self.prefs.threshold(lb) for lb in source.labels]
+            self.stream = LiveStream(source, self.prefs.filters(), thresholds)
+        except UserError as exc:
+            self.show_error(str(exc))
+            self.connect_btn.setChecked(False)
+            return
+        self.prefs.set_last_source(self.source_box.currentData())
+        self._build_rows(source)
+        self.stream.start()
+        self.connect_btn.setText("Disconnect")
+        self.connect_btn.setChecked(True)
+        self.record_btn.setEnabled(True)
+        self.mark_btn.setEnabled(True)
+        self.preset_box.setEnabled(False)
+        self.frame_timer.start(FRAME_MS)
+        self.status_timer.start(STATUS_MS)
+        self.hide_error()
+        self.update_status()
+
+    def disconnect_source(self) -> None:
+        if self.stream is None:
+            return
+        if self.stream.recorder is not None:
+            self.stop_recording()
+        self.frame_timer.stop()
+        self.status_timer.stop()
+        self.stream.stop()
+        self.stream = None
+        self.connect_btn.setText("Connect")
+        self.connect_btn.setChecked(False)
+        self.record_btn.setEnabled(False)
+        self.mark_btn.setEnabled(False)
+        self.preset_box.setEnabled(True)
+        self.update_status()
+
+    def _build_rows(self, source: Source) -> None:
+        for row in self.rows:
+            row.setParent(None)
+            row.deleteLater()
+        self.rows = []
+        self.placeholder.hide()
+        for i, ch in enumerate(source.channels):
+            row = ChannelRow(i, ch.label, ch.unit, self.prefs.threshold(ch.label))
+            row.threshold_changed.connect(self._threshold_changed)
+            self.channels_layout.addWidget(row, 1)
+            self.rows.append(row)
+        if self.rows:
+            self.rows[-1].show_time_axis_label()
+
+    def _threshold_changed(self, index: int, value: float) -> None:
+        if self.stream is None:
+            return
+        th = self.stream.thresholds.copy()
+        th[index] = value
+        self.stream.set_thresholds(th)
+        self.prefs.set_threshold(self.stream.labels[index], value)
+
+    def _scenario_changed(self) -> None:
+        self.prefs.set_scenario(self.scenario_box.currentData())
+        self._sync_manual_button()
+        if self.stream is not None:
+            # a new exercise is a new stream: restart the simulated patch in place
+            self.disconnect_source()
+            self.connect_source()
+
+    def _preset_changed(self) -> None:
+        self.prefs.set_preset(self.preset_box.currentData())
+
+    def _sync_manual_button(self) -> None:
+        self.contract_btn.setVisible(SCENARIOS[self.scenario_box.currentData()].manual)
+
+    def _press(self, pressed: bool) -> None:
+        if self.stream is not None and isinstance(self.stream.source, SimulatedPatch):
+            self.stream.source.press(pressed)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt naming)
+        if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
+            self._press(True)
+            self.contract_btn.setDown(True)
+            return
+        super().keyPressEvent(event)
+
+    def keyReleaseEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+        if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
+            self._press(False)
+            self.contract_btn.setDown(False)
+            return
+        super().keyReleaseEvent(event)
+
+    # -- recording ----------------------------------------------------------------------------
+    def toggle_record(self) -> None:
+        if self.stream is None:
+            self.record_btn.setChecked(False)
+            return
+        if self.stream.recorder is None:
+            self.start_recording()
+        else:
+            self.stop_recording()
+
+    def start_recording(self, path: Path | None = None) -> None:
+        if self.stream is None:
+            return
+        if path is None:
+            stamp = _dt.datetime.now().strftime("%Y-%m-%d_%H%M%S")
+            path = self.recordings_dir / f"{stamp}_{self.scenario_box.currentData()}.csv"
+        try:
+            self.stream.start_recording(path)
+        except UserError as exc:
+            self.show_error(str(exc))
+            self.record_btn.setChecked(False)
+            return
+        self.record_btn.setText("■ Stop")
+        self.record_btn.setChecked(True)
+        self.update_status()
+
+    def stop_recording(self) -> None:
+        if self.stream is None:
+            return
+        rec = self.stream.stop_recording()
+        self.record_btn.setText("● Record")
+        self.record_btn.setChecked(False)
+        if rec is not None:
+            if rec.error:
+                self.show_error(rec.error)
+            self.statusBar().showMessage(f"Saved {rec.duration_s:.1f} s to {rec.path}", 8000)
+        self.update_status()
+
+    def add_mark(self) -> None:
+        if self.stream is not None and self.stream.recorder is not None:
+            self.stream.mark("")
+            self.statusBar().showMessage("Mark added", 1500)
+
+    def open_settings(self) -> None:
+        from app.ui.settings_dialog import SettingsDialog
+
+        dlg = SettingsDialog(self.prefs, self.stream is not None, self)
+        if dlg.exec() and self.stream is not None:
+            self.stream.set_settings(self.prefs.filters())
+
+    # -- frame ---------------------------------------------------------------------------------
+    def refresh(self) -> None:
+        """One display frame: pull bins and firing state from the DSP worker, paint."""
+        stream = self.stream
+        if stream is None:
+            return
+        worker = stream.worker
+        start, lo, hi, env = aligned_display(worker, DISPLAY_BINS_PER_WINDOW)
+        n = env.shape[1]
+        bin_s = worker.display_bin / stream.fs
+        end_bin = start + n
+        t = (np.arange(start, end_bin) - end_bin) * bin_s if n else np.empty(0)
+        now_index = worker.processed_samples
+        firing = worker.firing.firing.copy()
+        since = worker.firing.since.copy()
+        last = worker.last_envelope
+        for i, row in enumerate(self.rows):
+            row.show_data(t, lo[i], hi[i], env[i])
+            held = (now_index - since[i]) / stream.fs if firing[i] else 0.0
+            row.tile.set_state(bool(firing[i]), float(last[i]), held)
+            if n and self.frames % 15 == 0:
+                peak = np.fmax.reduce(np.abs(np.concatenate([lo[i][-n // 2 :], hi[i][-n // 2 :]])))
+                row.autoscale(float(peak) if np.isfinite(peak) else 0.0)
+        self.frames += 1
+        self._last_frame = time.monotonic()
+        self._drain_events()
+
+    def _drain_events(self) -> None:
+        stream = self.stream
+        if stream is None:
+            return
+        while not stream.events.empty():
+            ev = stream.events.get_nowait()
+            if ev.kind is EventKind.ERROR:
+                self.show_error(ev.message)
+            elif ev.kind in (EventKind.LINK_LOST, EventKind.LINK_RESTORED, EventKind.INFO):
+                self.statusBar().showMessage(ev.message or ev.kind.value, 5000)
+
+    def update_status(self) -> None:
+        if self.stream is None:
+            self.status_source.setText("Not connected")
+            self.status_rate.setText("—")
+            self.status_lost.setText("")
+            self.status_rec.setText("Not recording")
+            return
+        st = self.stream.status()
+        self.status_source.setText(st.source + (f" · battery {st.battery_percent}%" if st.battery_percent is not None else ""))
+        self.status_rate.setText(f"{st.sample_rate_hz:g} Hz (receiving {st.effective_rate_hz:.0f} Hz)")
+        self.status_lost.setText(f"{st.lost_packets} packets lost · {st.lost_samples} samples missing")
+        if st.recording:
+            self.status_rec.setText(f"● Recording {st.recorded_s:.1f} s → {st.recording}")
+            self.status_rec.setStyleSheet("color: #b91c1c; font-weight: 600;")
+        else:
+            self.status_rec.setText("Not recording")
+            self.status_rec.setStyleSheet("")
+        for err in (st.recorder_error, st.dsp_error):
+            if err:
+                self.show_error(err)
+
+    def show_error(self, message: str) -> None:
+        self.banner.setText(message)
+        self.banner.show()
+
+    def hide_error(self) -> None:
+        self.banner.hide()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        self.disconnect_source()
+        self.prefs.sync()
+        super().closeEvent(event)
+
+
+def _sep() -> QLabel:
+    s = QLabel("|")
+    s.setStyleSheet("color: #cbd5e1;")
+    return s

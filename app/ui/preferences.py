@@ -1,0 +1,92 @@
+"""Preferences that persist across restarts (QSettings): thresholds, filters, channels, source.
+
+Thresholds are stored per channel label, so a clinician's target for gluteus_maximus_L survives a
+change of channel preset.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, fields
+
+from PySide6.QtCore import QSettings
+
+from app.devices.scenarios import DEFAULT_SCENARIO, SCENARIOS
+from app.dsp.filters import FilterSettings
+from app.muscles import DEFAULT_PRESET, PRESETS
+from app.session.stream import DEFAULT_THRESHOLD_UV
+
+
+class Preferences:
+    """Typed access to the app's QSettings."""
+
+    def __init__(self, settings: QSettings | None = None) -> None:
+        self.q = settings or QSettings("GluteFire", "GluteFire")
+
+    # -- thresholds --
+    def threshold(self, label: str) -> float:
+        v = self.q.value(f"thresholds/{label}", DEFAULT_THRESHOLD_UV)
+        try:
+            f = float(v)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            return DEFAULT_THRESHOLD_UV
+        return f if f > 0 else DEFAULT_THRESHOLD_UV
+
+    def set_threshold(self, label: str, value: float) -> None:
+        self.q.setValue(f"thresholds/{label}", float(value))
+
+    # -- filters --
+    def filters(self) -> FilterSettings:
+        default = FilterSettings()
+        kw = {}
+        for f in fields(FilterSettings):
+            v = self.q.value(f"filters/{f.name}", None)
+            if v is None:
+                continue
+            try:
+                kw[f.name] = type(getattr(default, f.name))(v)
+            except (TypeError, ValueError):
+                continue
+        try:
+            return FilterSettings(**kw)
+        except TypeError:
+            return default
+
+    def set_filters(self, settings: FilterSettings) -> None:
+        for k, v in asdict(settings).items():
+            self.q.setValue(f"filters/{k}", v)
+
+    # -- simulated patch and source --
+    def _choice(self, key: str, default: str, allowed: dict) -> str:
+        v = str(self.q.value(key, default))
+        return v if v in allowed else default
+
+    def preset(self) -> str:
+        return self._choice("sim/preset", DEFAULT_PRESET, PRESETS)
+
+    def set_preset(self, name: str) -> None:
+        self.q.setValue("sim/preset", name)
+
+    def scenario(self) -> str:
+        return self._choice("sim/scenario", DEFAULT_SCENARIO, SCENARIOS)
+
+    def set_scenario(self, key: str) -> None:
+        self.q.setValue("sim/scenario", key)
+
+    def sample_rate(self) -> int:
+        try:
+            v = int(self.q.value("sim/rate", 1000))  # type: ignore[call-overload]
+        except (TypeError, ValueError):
+            return 1000
+        return v if v in (250, 500, 1000, 2000, 4000) else 1000
+
+    def set_sample_rate(self, hz: int) -> None:
+        self.q.setValue("sim/rate", int(hz))
+
+    def last_source(self) -> str:
+        return str(self.q.value("source/last", "sim"))
+
+    def set_last_source(self, key: str) -> None:
+        self.q.setValue("source/last", key)
+
+    def sync(self) -> None:
+        self.q.sync()

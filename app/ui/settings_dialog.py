@@ -1,0 +1,105 @@
+"""Settings: filters (what a clinician may need to change) and the simulated patch's rate.
+
+Each field says in plain words what it does; values are checked with the same rules the pipeline
+uses, and a bad combination is reported in one sentence without closing the dialog.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGroupBox,
+    QLabel,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.devices.simulator import SUPPORTED_RATES
+from app.dsp.filters import FilterSettings
+from app.errors import UserError
+from app.ui.preferences import Preferences
+
+
+class SettingsDialog(QDialog):
+    def __init__(self, prefs: Preferences, streaming: bool, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("GluteFire settings")
+        self.prefs = prefs
+        f = prefs.filters()
+        lay = QVBoxLayout(self)
+
+        filt = QGroupBox("Signal filters")
+        form = QFormLayout(filt)
+        self.hp = _spin(1, 200, f.highpass_hz, " Hz")
+        self.lp = _spin(50, 2000, f.lowpass_hz, " Hz")
+        form.addRow("High-pass (removes movement)", self.hp)
+        form.addRow("Low-pass (removes noise)", self.lp)
+        self.notch = QComboBox()
+        for text, v in (("Off", 0.0), ("50 Hz (Europe, Asia, Africa)", 50.0), ("60 Hz (Americas)", 60.0)):
+            self.notch.addItem(text, v)
+        self.notch.setCurrentIndex(self.notch.findData(f.notch_hz))
+        form.addRow("Mains hum filter", self.notch)
+        self.env = QComboBox()
+        self.env.addItem("Moving RMS", "rms")
+        self.env.addItem("Linear envelope (rectify + low-pass)", "linear")
+        self.env.setCurrentIndex(self.env.findData(f.envelope))
+        form.addRow("Envelope", self.env)
+        self.rms = _spin(10, 1000, f.rms_window_ms, " ms")
+        form.addRow("RMS window (delay = half)", self.rms)
+        self.cut = _spin(0.5, 50, f.envelope_cutoff_hz, " Hz")
+        form.addRow("Envelope low-pass", self.cut)
+        lay.addWidget(filt)
+
+        sim = QGroupBox("Simulated patch")
+        sform = QFormLayout(sim)
+        self.rate = QComboBox()
+        for r in SUPPORTED_RATES:
+            self.rate.addItem(f"{r} Hz", r)
+        self.rate.setCurrentIndex(self.rate.findData(prefs.sample_rate()))
+        sform.addRow("Sample rate", self.rate)
+        if streaming:
+            sform.addRow(QLabel("A new rate applies at the next Connect."))
+        lay.addWidget(sim)
+
+        self.error = QLabel("")
+        self.error.setStyleSheet("color: #b91c1c;")
+        self.error.setWordWrap(True)
+        lay.addWidget(self.error)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        lay.addWidget(buttons)
+
+    def settings(self) -> FilterSettings:
+        return FilterSettings(
+            highpass_hz=self.hp.value(),
+            lowpass_hz=self.lp.value(),
+            notch_hz=float(self.notch.currentData()),
+            envelope=str(self.env.currentData()),
+            rms_window_ms=self.rms.value(),
+            envelope_cutoff_hz=self.cut.value(),
+        )
+
+    def accept(self) -> None:
+        s = self.settings()
+        try:
+            s.validated(float(self.rate.currentData()))
+        except UserError as exc:
+            self.error.setText(str(exc))
+            return
+        self.prefs.set_filters(s)
+        self.prefs.set_sample_rate(int(self.rate.currentData()))
+        super().accept()
+
+
+def _spin(lo: float, hi: float, value: float, suffix: str) -> QDoubleSpinBox:
+    s = QDoubleSpinBox()
+    s.setRange(lo, hi)
+    s.setDecimals(1)
+    s.setValue(value)
+    s.setSuffix(suffix)
+    return s

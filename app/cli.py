@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import signal
 import sys
 import time
 from collections.abc import Sequence
@@ -110,21 +109,19 @@ def cmd_record(args: argparse.Namespace) -> int:
         source, FilterSettings(notch_hz=args.notch), [args.threshold] * len(labels)
     )
     n = int(round(args.seconds * source.sample_rate_hz))
+    # recording starts before the patch does, so time_s = 0 is the patch's first sample
+    rec = stream.start_recording(out, max_samples=n)
     stream.start()
     interrupted = False
-    old = signal.signal(signal.SIGINT, lambda *_: None) if False else None
     try:
-        rec = stream.start_recording(out, max_samples=n)
-        end_index = stream.worker.processed_samples + n
-        timeout = args.seconds / args.speed + 10.0
-        t0 = time.monotonic()
-        while stream.worker.processed_samples < end_index or rec.rows < n:
-            if time.monotonic() - t0 > timeout:
-                raise UserError("The patch stopped sending data; the recording so far is saved.")
+        deadline = time.monotonic() + args.seconds / args.speed + 10.0
+        while rec.rows < n:
             if rec.error:
                 raise UserError(rec.error)
             if stream.worker.error is not None:
                 raise UserError(f"Signal processing failed: {stream.worker.error}.")
+            if time.monotonic() > deadline:
+                raise UserError("The patch stopped sending data; the recording so far is saved.")
             if not args.quiet and sys.stderr.isatty():
                 sys.stderr.write(f"\rrecording {rec.rows / source.sample_rate_hz:6.1f} s")
             time.sleep(0.05)
@@ -132,8 +129,6 @@ def cmd_record(args: argparse.Namespace) -> int:
         interrupted = True
     finally:
         stream.stop()
-        if old is not None:
-            signal.signal(signal.SIGINT, old)
     if not args.quiet:
         if sys.stderr.isatty():
             sys.stderr.write("\n")

@@ -4,7 +4,8 @@ Each scenario maps time to an activation amplitude per channel (µV RMS) from a 
 (fraction of MVIC) and a per-muscle delay, so tests know exactly when each muscle starts firing.
 Amplitudes at 100% MVIC are typical surface values for these muscles (hundreds of µV RMS; Konrad
 2005, "The ABC of EMG"); the right side is set 20% weaker than the left so symmetry shows.
-The exercises come from the product's seed articles: isometric holds first (10 s on / 10 s off,
+Activation rises within 150-200 ms even when the movement is slower: EMG leads force and motion
+(electromechanical delay; Cavanagh & Komi 1979). The exercises come from the product's seed articles: isometric holds first (10 s on / 10 s off,
 as in MyoTrac-style protocols), glute bridges, and the "gluteal amnesia" pattern where the
 hamstring fires before a weak gluteus maximus (Nadler et al. 2001).
 """
@@ -150,7 +151,7 @@ SCENARIOS: dict[str, Scenario] = {
             "bridges",
             "Glute bridges (reps every 5 s)",
             "Bridge up, hold 1.5 s at the top, lower; a healthy pattern with the glute first.",
-            RepTrain(start_s=2.0, period_s=5.0, ramp_up_s=0.5, hold_s=1.5, ramp_down_s=0.6),
+            RepTrain(start_s=2.0, period_s=5.0, ramp_up_s=0.2, hold_s=1.8, ramp_down_s=0.6),
             {
                 "gluteus_maximus": MuscleRole(0.7),
                 "gluteus_medius": MuscleRole(0.35, 0.02),
@@ -162,7 +163,7 @@ SCENARIOS: dict[str, Scenario] = {
             "amnesia",
             "Gluteal amnesia (hamstring first, weak glute)",
             "Bridges where the hamstring fires 150 ms before a weak gluteus maximus.",
-            RepTrain(start_s=2.0, period_s=5.0, ramp_up_s=0.5, hold_s=1.5, ramp_down_s=0.6),
+            RepTrain(start_s=2.0, period_s=5.0, ramp_up_s=0.2, hold_s=1.8, ramp_down_s=0.6),
             {
                 "hamstring": MuscleRole(0.55, 0.0),
                 "lumbar_erector": MuscleRole(0.35, 0.06),
@@ -174,7 +175,7 @@ SCENARIOS: dict[str, Scenario] = {
             "fatigue",
             "Fatiguing bridges (12-rep sets)",
             "Bridge reps where amplitude rises and the median frequency falls rep by rep.",
-            RepTrain(start_s=2.0, period_s=5.0, ramp_up_s=0.4, hold_s=2.0, ramp_down_s=0.5),
+            RepTrain(start_s=2.0, period_s=5.0, ramp_up_s=0.2, hold_s=2.2, ramp_down_s=0.5),
             {
                 "gluteus_maximus": MuscleRole(0.5),
                 "gluteus_medius": MuscleRole(0.3, 0.02),

@@ -3,8 +3,9 @@
 Baseline = mean and SD of the envelope in the quietest 1 s window (Hodges & Bui 1996 use k SD of
 rest); a burst starts where the envelope exceeds baseline + k SD (k = 5 here, and at least 3 x the
 baseline mean's distance from 0 so a quiet channel does not fire on noise), lasts at least
-``min_on_s``; its edges are then walked out to where the envelope last sat within 2 SD of the
-baseline (a slow ramp would otherwise be dated late), and bursts separated by less than ``min_off_s`` merge. Offline the envelope is
+``min_on_s``; its edges are then walked out to where the envelope last sat at baseline (within
+max(3 SD, 40% of the mean) of it; a quietest-window SD alone underestimates rest fluctuation),
+so a ramp is not dated late, and bursts separated by less than ``min_off_s`` merge. Offline the envelope is
 computed forwards and backwards (zero phase) so onsets carry no filter delay. The validated
 double-threshold / TKEO detectors are in ``app/dsp/onset.py``.
 """
@@ -80,7 +81,7 @@ def detect_bursts(
             else:
                 merged.append([a, b])
         bursts = []
-        low = e <= mu[ch] + 2.0 * sd[ch]
+        low = e <= mu[ch] + max(3.0 * sd[ch], 0.4 * mu[ch])
         for a, b in merged:
             if b - a < min_on_s * fs:
                 continue

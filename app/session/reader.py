@@ -161,9 +161,10 @@ def _load_own(p: Path, meta: dict[str, str], header: list[str], rows: list[str],
             )
         numeric_lines.append(",".join(cells[i] for i in num_idx))
         try:
-            events.append((float(cells[0]), cells[ev_idx]))
+            t = float(cells[0])
         except ValueError:
-            pass
+            continue
+        events.extend((t, e) for e in cells[ev_idx].split("; ") if e)
     names = [header[i] for i in num_idx]
     table = _numeric_table(p, numeric_lines, ",", len(names), first_line=len(meta) + 2)
     if names[0] != fmt.TIME_COLUMN:

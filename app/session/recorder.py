@@ -156,13 +156,18 @@ class CsvRecorder:
             pending, self._pending_events = self._pending_events, []
         if pending and self.error is None:
             self._write(f"# note: {'; '.join(t for _, t in pending)}\n")
+        if self._f.closed:
+            return
         try:
-            if not self._f.closed:
-                self._f.flush()
-                os.fsync(self._f.fileno())
-                self._f.close()
+            self._f.flush()
+            os.fsync(self._f.fileno())
         except OSError as exc:
             self.error = self.error or f"Could not finish {self.path}: {exc.strerror or exc}."
+        finally:
+            try:
+                self._f.close()  # closes the file even when its final flush fails
+            except OSError:
+                pass
 
     @property
     def duration_s(self) -> float:

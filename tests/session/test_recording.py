@@ -1,0 +1,166 @@
+"""Recorder and reader: streaming CSV round trip, metadata, events, gaps, full disk."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from app.devices.simulator import SimulatedPatch
+from app.devices.source import Block, EventKind, SourceEvent
+from app.dsp.firing import Crossing
+from app.dsp.worker import ProcessedBlock
+from app.errors import UserError
+from app.session.reader import load_recording
+from app.session.recorder import CsvRecorder, RecordingInfo
+from app.session.stream import LiveStream
+
+INFO = RecordingInfo(
+    labels=("gluteus_maximus_L", "hamstring_L"),
+    units=("uV", "uV"),
+    sample_rate_hz=1000.0,
+    device="Test patch",
+    device_kind="test",
+    filter_description="band-pass 20-450 Hz",
+    envelope_delay_s=0.035,
+    thresholds=(50.0, 40.0),
+)
+
+
+def block(start: int, raw: np.ndarray, crossings=()) -> ProcessedBlock:
+    return ProcessedBlock(start, raw, raw, np.abs(raw), tuple(crossings))
+
+
+def test_round_trip_with_metadata_events_and_gap(tmp_path, rng):
+    path = tmp_path / "s.csv"
+    rec = CsvRecorder(path, INFO)
+    a = rng.standard_normal((2, 500)) * 100
+    b = rng.standard_normal((2, 300)) * 100
+    gap = np.full((2, 200), np.nan)
+    rec.write(block(0, a, [Crossing(0, 120, True)]))
+    rec.mark("mark: hip drop", 600)  # lands on its row (a gap row here)
+    rec.write(block(500, gap))
+    rec.write(block(700, b, [Crossing(0, 750, False)]))
+    rec.close()
+
+    r = load_recording(path)
+    assert r.sample_rate_hz == 1000.0
+    assert r.labels == INFO.labels and r.units == ("uV", "uV")
+    assert r.metadata["device"] == "Test patch"
+    assert r.metadata["start_time"][:4].isdigit() and "T" in r.metadata["start_time"]
+    assert r.thresholds == {"gluteus_maximus_L": 50.0, "hamstring_L": 40.0}
+    assert r.data.shape == (2, 1000)
+    np.testing.assert_allclose(r.data[:, :500], a, atol=5e-4)
+    assert np.isnan(r.data[:, 500:700]).all()
+    np.testing.assert_allclose(r.data[:, 700:], b, atol=5e-4)
+    assert r.envelope is not None
+    np.testing.assert_allclose(r.envelope[:, :500], np.abs(a), atol=5e-4)
+    assert r.events == [
+        (0.12, "gluteus_maximus_L above target"),
+        (0.6, "mark: hip drop"),
+        (0.75, "gluteus_maximus_L below target"),
+    ]
+
+
+def test_file_is_valid_while_recording(tmp_path, rng):
+    """Crash safety: what is on disk after each block is a readable recording."""
+    path = tmp_path / "live.csv"
+    rec = CsvRecorder(path, INFO)
+    rec.write(block(0, rng.standard_normal((2, 250))))
+    assert load_recording(path).data.shape == (2, 250)  # before close()
+    rec.close()
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+def test_full_disk_stops_with_one_sentence_and_no_traceback(rng):
+    rec = CsvRecorder("/dev/full", INFO)
+    rec.write(block(0, rng.standard_normal((2, 100))))
+    assert rec.error is not None and "disk is full" in rec.error
+    rec.close()
+
+
+def test_unwritable_path_is_a_user_error(tmp_path):
+    (tmp_path / "f").write_text("x")
+    with pytest.raises(UserError, match="Cannot write"):
+        CsvRecorder(tmp_path / "f" / "sub" / "x.csv", INFO)
+
+
+def test_live_stream_marks_link_outage_and_keeps_time(tmp_path, rng):
+    """A source-side gap (lost packets / link outage) becomes empty cells plus event rows."""
+
+    class Scripted(SimulatedPatch):
+        def _start(self) -> None:  # deliver by hand instead of a thread
+            pass
+
+        def _stop(self) -> None:
+            pass
+
+    src = Scripted(labels=("gluteus_maximus_L",))
+    stream = LiveStream(src)
+    stream.start()
+    path = tmp_path / "gap.csv"
+    stream.start_recording(path)
+    x = rng.standard_normal((1, 2000)) * 50
+    src._emit_block(Block(x[:, :1000], seq=0))
+    assert stream.wait_samples(1000, 5.0)  # the DSP thread has taken the first second
+    src._emit_event(SourceEvent(EventKind.LINK_LOST, "Link lost."))
+    src._emit_event(SourceEvent(EventKind.LINK_RESTORED, "Link restored."))
+    src._emit_block(Block(x[:, 1000:], seq=7, lost_before=300))
+    stream.stop()
+    r = load_recording(path)
+    assert r.data.shape == (1, 2300)
+    assert np.isnan(r.data[0, 1000:1300]).all()
+    np.testing.assert_allclose(r.data[0, 1300:], x[0, 1000:], atol=5e-4)
+    words = [e for _, e in r.events]
+    assert "link lost" in words and "link restored" in words
+    assert src.stats.lost_samples == 300
+
+
+@pytest.mark.parametrize(
+    "content, match",
+    [
+        ("", "no samples"),
+        ("a,b\n", "header but no samples"),
+        ("1,2\n3,x\n", "not a number"),
+        ("1,2\n3\n", "expected 2"),
+        ("1,2\n3,4\n", "--rate"),
+        ("time,a\n0,1\n0,2\n", "does not increase"),
+    ],
+)
+def test_bad_files_give_one_sentence(tmp_path, content, match):
+    p = tmp_path / "bad.csv"
+    p.write_text(content)
+    with pytest.raises(UserError, match=match) as err:
+        load_recording(p)
+    assert "\n" not in str(err.value)
+
+
+def test_binary_and_missing_files(tmp_path):
+    p = tmp_path / "x.bin"
+    p.write_bytes(b"\x00\x01\x02" * 100)
+    with pytest.raises(UserError, match="binary"):
+        load_recording(p)
+    with pytest.raises(UserError, match="does not exist"):
+        load_recording(tmp_path / "nope.csv")
+
+
+@pytest.mark.parametrize("sep", [",", "\t", ";", " "])
+def test_generic_delimited_files(tmp_path, sep, rng):
+    x = rng.standard_normal((500, 3))
+    p = tmp_path / "g.txt"
+    p.write_text("\n".join(sep.join(f"{v:.6f}" for v in row) for row in x) + "\n")
+    r = load_recording(p, rate=500.0)
+    assert r.labels == ("ch1", "ch2", "ch3") and r.sample_rate_hz == 500.0
+    np.testing.assert_allclose(r.data, x.T, atol=1e-6)
+
+
+def test_generic_file_with_time_column_and_header(tmp_path, rng):
+    x = rng.standard_normal((400, 2))
+    t = np.arange(400) / 2000.0
+    p = tmp_path / "h.csv"
+    p.write_text("time,Glute L,Ham L\n" + "\n".join(f"{a:.5f},{b:.4f},{c:.4f}" for a, (b, c) in zip(t, x)))
+    r = load_recording(p)
+    assert r.sample_rate_hz == pytest.approx(2000.0)
+    assert r.labels == ("Glute_L", "Ham_L")

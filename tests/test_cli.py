@@ -1,0 +1,117 @@
+"""The command line: record -> CSV -> analyze finds the scenario's bursts; mistakes are one sentence."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from app.cli import main
+from app.devices.simulator import SimulatedPatch
+
+
+def record(tmp_path, scenario: str, seconds: float, channels: str, rate: int = 1000, seed: int = 5):
+    out = tmp_path / f"{scenario}.csv"
+    code = main(
+        [
+            "record", "--device", "sim", "--scenario", scenario, "--seconds", str(seconds),
+            "--out", str(out), "--channels", channels, "--rate", str(rate), "--seed", str(seed),
+            "--speed", "25", "--quiet",
+        ]
+    )
+    assert code == 0
+    return out
+
+
+@pytest.mark.parametrize(
+    "scenario, rate", [("bridges", 1000), ("amnesia", 2000), ("holds", 1000)]
+)
+def test_record_then_analyze_finds_true_onsets(tmp_path, capsys, scenario, rate):
+    channels = "gluteus_maximus_L,hamstring_L"
+    seconds = 45.0 if scenario == "holds" else 24.0
+    out = record(tmp_path, scenario, seconds, channels, rate)
+    capsys.readouterr()
+    assert main(["analyze", str(out), "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["sample_rate_hz"] == rate
+    truth = SimulatedPatch(labels=tuple(channels.split(",")), scenario=scenario).truth(seconds)
+    for ch, true_bursts in zip(result["channels"], truth):
+        onsets = np.array([b["onset_s"] for b in ch["bursts"]])
+        expected = [t for t, _ in true_bursts if t < seconds - 0.3]
+        assert len(onsets) == len(expected), ch["name"]
+        errors = np.abs(onsets - np.array(expected))
+        assert errors.max() <= 0.030, (ch["name"], errors)
+
+
+def test_recording_has_documented_columns_and_rows(tmp_path):
+    out = record(tmp_path, "holds", 3.0, "gluteus_maximus_L,gluteus_maximus_R", rate=2000)
+    lines = out.read_text().splitlines()
+    meta = [ln for ln in lines if ln.startswith("#")]
+    header = lines[len(meta)]
+    assert header == (
+        "time_s,gluteus_maximus_L_uV,gluteus_maximus_R_uV,"
+        "gluteus_maximus_L_env_uV,gluteus_maximus_R_env_uV,events"
+    )
+    keys = {ln[2:].split(":")[0] for ln in meta}
+    assert {"app_version", "start_time", "device", "sample_rate_hz", "channels", "filter",
+            "units", "threshold"} <= keys
+    assert len(lines) - len(meta) - 1 == 6000
+
+
+def test_analyze_table_and_generic_file(tmp_path, capsys):
+    out = record(tmp_path, "bridges", 12.0, "gluteus_maximus_L")
+    # a bare numeric file (no header, no time) exported by another tool
+    from app.session.reader import load_recording
+
+    rec = load_recording(out)
+    bare = tmp_path / "bare.txt"
+    np.savetxt(bare, rec.data.T, fmt="%.3f")
+    capsys.readouterr()
+    assert main(["analyze", str(bare), "--rate", "1000"]) == 0
+    text = capsys.readouterr().out
+    assert "ch1: 2 burst(s)" in text or "ch1:" in text
+    assert main(["analyze", str(bare), "--rate", "1000", "--json"]) == 0
+    j = json.loads(capsys.readouterr().out)
+    assert len(j["channels"][0]["bursts"]) == 2
+
+
+@pytest.mark.parametrize(
+    "argv, words",
+    [
+        (["analyze", "/nonexistent/x.csv"], "does not exist"),
+        (["analyze", "{bad}"], "not a number"),
+        (["analyze", "{bare}"], "--rate"),
+        (["analyze", "{bare}", "--rate", "-5"], "positive"),
+        (["analyze", "{bare}", "--rate", "abc"], "not a number"),
+        (["record", "--seconds", "0", "--out", "{tmp}/x.csv"], "positive"),
+        (["record", "--seconds", "x", "--out", "{tmp}/x.csv"], "not a number"),
+        (["record", "--seconds", "1", "--out", "{tmp}/x.csv", "--rate", "777"], "samples at"),
+        (["record", "--seconds", "1", "--out", "{tmp}/x.csv", "--device", "AA:BB"], "not known"),
+        (["record", "--seconds", "1", "--out", "{tmp}", "--speed", "10"], "folder"),
+        (["record", "--seconds", "1"], "required"),
+        (["frobnicate"], "invalid choice"),
+    ],
+)
+def test_bad_input_is_one_sentence_and_exit_2(tmp_path, capsys, argv, words):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("1,2\n3,oops\n")
+    bare = tmp_path / "bare.csv"
+    bare.write_text("1,2\n3,4\n")
+    argv = [a.format(bad=bad, bare=bare, tmp=tmp_path) for a in argv]
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert words in err
+    assert err.count("\n") == 0 and "Traceback" not in err
+    assert err.startswith("glutefire: ")
+
+
+def test_installed_command_exits_2_without_traceback(tmp_path):
+    proc = subprocess.run(
+        [sys.executable, "-m", "app", "analyze", str(tmp_path / "missing.csv")],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == f"glutefire: The file {tmp_path / 'missing.csv'} does not exist."

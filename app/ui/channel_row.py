@@ -27,7 +27,10 @@ from app.ui import theme
 
 #: the envelope (>= 0) is the hero; the band-passed trace below zero gets half the room
 Y_BELOW = 0.5
-Y_STEPS = (25.0, 50.0, 100.0, 200.0, 400.0, 800.0, 1600.0, 3200.0, 6400.0)
+Y_STEPS = (25.0, 50.0, 75.0, 100.0, 150.0, 200.0, 300.0, 400.0, 600.0, 800.0, 1200.0, 1600.0,
+           2400.0, 3200.0, 4800.0, 6400.0)
+#: autoscale calls (every 15th frame, ~4 per second) the signal must stay small before shrinking
+SHRINK_AFTER_CALLS = 12
 
 
 class FiringTile(QFrame):
@@ -177,9 +180,9 @@ class ChannelRow(QWidget):
             self._quiet_frames = 0
             return
         smaller = [s for s in Y_STEPS if s >= need]
-        if smaller and smaller[0] < self.y_max / 2:
+        if smaller and smaller[0] <= self.y_max / 2:
             self._quiet_frames += 1
-            if self._quiet_frames > 180:
+            if self._quiet_frames > SHRINK_AFTER_CALLS:
                 self._set_ymax(smaller[0])
                 self._quiet_frames = 0
         else:

@@ -41,6 +41,7 @@ from app.ui.channel_row import ChannelRow
 from app.ui.preferences import Preferences
 
 FRAME_MS = 16  # ~60 fps
+ENVELOPE_HEADROOM = 1.8
 STATUS_MS = 250
 SIM_KEY = "sim"
 
@@ -362,7 +363,8 @@ class MainWindow(QMainWindow):
             held = (now_index - since[i]) / stream.fs if firing[i] else 0.0
             row.tile.set_state(bool(firing[i]), float(last[i]), held)
             if n and self.frames % 15 == 0:
-                peak = np.fmax.reduce(np.abs(np.concatenate([lo[i][-n // 2 :], hi[i][-n // 2 :]])))
+                # scale to the envelope (the message); the raw trace may run off the top
+                peak = np.fmax.reduce(env[i][-n // 2 :]) * ENVELOPE_HEADROOM
                 row.autoscale(float(peak) if np.isfinite(peak) else 0.0)
         self.frames += 1
         self._last_frame = time.monotonic()

@@ -1,0 +1,153 @@
+"""The live window, offscreen with pytest-qt: connect, plot, firing tile, targets, record, prefs."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+
+from app.session.reader import load_recording
+from app.ui.app import configure_pyqtgraph
+from app.ui.main_window import MainWindow
+
+
+@pytest.fixture
+def window(qtbot, qsettings, tmp_path):
+    configure_pyqtgraph()
+    win = MainWindow(settings=qsettings, recordings_dir=tmp_path / "rec", seed=3)
+    qtbot.addWidget(win)
+    win.show()
+    yield win
+    win.disconnect_source()
+
+
+def choose(combo, data) -> None:
+    combo.setCurrentIndex(combo.findData(data))
+
+
+def test_opens_with_simulated_patch_offered(window):
+    assert window.source_box.itemData(0) == "sim"
+    assert "GluteFire" in window.windowTitle()
+    assert window.placeholder.isVisible()
+    assert window.status_rec.text() == "Not recording"
+
+
+def test_connect_fills_the_plot_within_a_second(window, qtbot):
+    t0 = time.monotonic()
+    qtbot.mouseClick(window.connect_btn, Qt.MouseButton.LeftButton)
+    assert len(window.rows) == 2
+    qtbot.waitUntil(lambda: window.rows[0].env_curve.getData()[0] is not None
+                    and len(window.rows[0].env_curve.getData()[0]) > 20, timeout=1000)
+    assert time.monotonic() - t0 < 1.0
+    x, y = window.rows[0].raw_curve.getData()
+    assert x.max() <= 0.0 and x.min() >= -10.0 and np.isfinite(y).any()
+    qtbot.waitUntil(lambda: "Hz" in window.status_rate.text(), timeout=1000)
+    assert "Simulated patch" in window.status_source.text()
+    assert "0 packets lost" in window.status_lost.text()
+
+
+def test_contraction_lights_the_tile_within_one_frame(window, qtbot):
+    choose(window.scenario_box, "manual")
+    assert window.contract_btn.isVisible()
+    window.connect_source()
+    qtbot.wait(300)
+    tile = window.rows[0].tile
+    assert tile.firing is False and tile.state.text() == "Below target"
+    worker = window.stream.worker
+    window.frame_timer.stop()  # drive frames by hand to count them
+    qtbot.keyPress(window, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: bool(worker.firing.firing[0]), timeout=2000)
+    window.refresh()  # the very next frame shows it
+    assert tile.firing is True and tile.state.text() == "FIRING"
+    qtbot.wait(600)
+    window.refresh()
+    held = float(tile.held.text().split()[0])
+    assert 0.4 <= held <= 1.2
+    qtbot.keyRelease(window, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: not worker.firing.firing[0], timeout=2000)
+    window.refresh()
+    assert tile.firing is False
+
+
+def test_target_typed_or_dragged_reaches_the_dsp_and_persists(window, qtbot, qsettings, tmp_path):
+    window.connect_source()
+    row = window.rows[0]
+    row.tile.target.setValue(120.0)
+    assert window.stream.thresholds[0] == 120.0
+    assert row.target_line.value() == 120.0
+    row.target_line.setValue(87.4)
+    row.target_line.sigPositionChangeFinished.emit(row.target_line)
+    assert row.tile.target.value() == 87.0
+    assert window.stream.worker.firing.thresholds[0] == 87.0
+    window.close()
+    again = MainWindow(settings=qsettings, recordings_dir=tmp_path)
+    qtbot.addWidget(again)
+    again.connect_source()
+    assert again.rows[0].threshold == 87.0
+    again.disconnect_source()
+
+
+def test_record_and_stop_write_a_csv(window, qtbot, tmp_path):
+    window.connect_source()
+    qtbot.mouseClick(window.record_btn, Qt.MouseButton.LeftButton)
+    assert window.stream.recorder is not None
+    qtbot.waitUntil(lambda: "Recording" in window.status_rec.text(), timeout=1000)
+    qtbot.wait(700)
+    window.add_mark()
+    qtbot.wait(300)
+    qtbot.mouseClick(window.record_btn, Qt.MouseButton.LeftButton)
+    files = list((tmp_path / "rec").glob("*.csv"))
+    assert len(files) == 1
+    rec = load_recording(files[0])
+    assert 0.8 <= rec.duration_s <= 2.0
+    assert any(e == "mark" for _, e in rec.events)
+    assert window.status_rec.text() == "Not recording"
+
+
+def test_preferences_survive_restart(window, qtbot, qsettings, tmp_path):
+    choose(window.scenario_box, "bridges")
+    choose(window.preset_box, "Glute max left / right")
+    window.close()
+    again = MainWindow(settings=qsettings, recordings_dir=tmp_path)
+    qtbot.addWidget(again)
+    assert again.scenario_box.currentData() == "bridges"
+    assert again.preset_box.currentData() == "Glute max left / right"
+
+
+def test_bad_filter_settings_are_a_message_not_a_crash(window, qtbot):
+    from app.ui.settings_dialog import SettingsDialog
+
+    dlg = SettingsDialog(window.prefs, False, window)
+    qtbot.addWidget(dlg)
+    dlg.hp.setValue(200.0)
+    dlg.lp.setValue(100.0)
+    dlg.accept()
+    assert "low-pass corner must be above" in dlg.error.text()
+    assert dlg.result() == 0
+
+
+def test_screenshots(window, qtbot, tmp_path):
+    """Grab every screen for a person to look at (saved under the test's temp dir)."""
+    from app.ui.settings_dialog import SettingsDialog
+
+    out = tmp_path / "shots"
+    out.mkdir()
+    window.resize(1280, 760)
+    window.grab().save(str(out / "disconnected.png"))
+    choose(window.scenario_box, "amnesia")
+    choose(window.preset_box, "Glute max, hamstring, lumbar erector (left)")
+    window.connect_source()
+    qtbot.wait(2500)
+    img = window.grab().toImage()
+    img.save(str(out / "streaming.png"))
+    dlg = SettingsDialog(window.prefs, True, window)
+    qtbot.addWidget(dlg)
+    dlg.show()
+    dlg.grab().save(str(out / "settings.png"))
+    # not blank: many distinct colours, traces painted
+    colours = {img.pixel(x, y) for x in range(0, img.width(), 7) for y in range(0, img.height(), 7)}
+    assert len(colours) > 20
+    assert all(Path(out / f).stat().st_size > 5000 for f in ("disconnected.png", "streaming.png", "settings.png"))

@@ -17,7 +17,37 @@ from __future__ import annotations
 import numpy as np
 from scipy import signal
 
-from app.dsp.filters import FilterSettings, StreamingFIR, StreamingSOS, rms_window_samples
+from app.dsp.filters import FilterSettings, StreamingSOS, rms_window_samples
+
+
+class MovingMeanSquare:
+    """Boxcar mean of x^2 over the last ``n`` samples, streaming, O(1) numpy calls per block.
+
+    The newest ``n - 1`` squared samples are kept between blocks; each block takes a cumulative sum
+    over just (tail + block), so rounding never accumulates over a long session. Before the first
+    block the signal is taken as constant at its first value (like the IIR start-up rule).
+    """
+
+    def __init__(self, n: int, n_channels: int) -> None:
+        self.n = n
+        self.n_channels = n_channels
+        self._tail: np.ndarray | None = None
+
+    def reset(self) -> None:
+        self._tail = None
+
+    def process(self, x: np.ndarray) -> np.ndarray:
+        sq = x * x
+        if sq.shape[1] == 0:
+            return sq
+        if self._tail is None:
+            self._tail = np.repeat(sq[:, :1], self.n - 1, axis=1)
+        ext = np.concatenate([self._tail, sq], axis=1)
+        c = np.cumsum(ext, axis=1)
+        c = np.concatenate([np.zeros((ext.shape[0], 1)), c], axis=1)
+        out = (c[:, self.n :] - c[:, : -self.n]) / self.n
+        self._tail = ext[:, ext.shape[1] - (self.n - 1) :] if self.n > 1 else ext[:, :0]
+        return out
 
 
 class Envelope:
@@ -27,7 +57,7 @@ class Envelope:
         self.method = settings.envelope
         if self.method == "rms":
             n = rms_window_samples(settings.rms_window_ms, sample_rate_hz)
-            self._fir: StreamingFIR | None = StreamingFIR(np.full(n, 1.0 / n), n_channels)
+            self._fir: MovingMeanSquare | None = MovingMeanSquare(n, n_channels)
             self._iir: StreamingSOS | None = None
         else:
             sos = signal.butter(
@@ -44,7 +74,7 @@ class Envelope:
 
     def process(self, filtered: np.ndarray) -> np.ndarray:
         if self._fir is not None:
-            ms = self._fir.process(filtered * filtered)
+            ms = self._fir.process(filtered)
             return np.sqrt(np.maximum(ms, 0.0))
         assert self._iir is not None
         return np.maximum(self._iir.process(np.abs(filtered)), 0.0)

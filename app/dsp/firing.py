@@ -39,27 +39,37 @@ class FiringDetector:
 
     def process(self, envelope: np.ndarray, start_index: int) -> list[Crossing]:
         """Update from a block (channels, n) whose first sample has absolute ``start_index``."""
-        n = envelope.shape[1]
-        out: list[Crossing] = []
+        c, n = envelope.shape
         if n == 0:
-            return out
+            return []
         thr = self.thresholds[:, None]
-        # +1 where surely on, -1 where surely off, 0 in the hysteresis band (or NaN gap: off)
+        # fast path (the usual block): no channel can change state, nothing to do
         with np.errstate(invalid="ignore"):
-            vote = np.where(envelope > thr, 1, np.where(envelope < thr * self.release, -1, 0))
-        vote[np.isnan(envelope)] = -1
-        for ch in range(envelope.shape[0]):
-            v = vote[ch]
-            idx = np.flatnonzero(v)
-            if idx.size == 0:
-                continue
-            vals = v[idx] > 0
-            prev = np.concatenate(([self.firing[ch]], vals[:-1]))
-            changes = np.flatnonzero(vals != prev)
-            for c in changes:
-                out.append(Crossing(ch, start_index + int(idx[c]), bool(vals[c])))
-            if changes.size:
-                self.since[ch] = start_index + int(idx[changes[-1]])
-            self.firing[ch] = bool(vals[-1])
-        out.sort(key=lambda c: c.index)
+            hi = np.fmax.reduce(envelope, axis=1)
+            lo = np.fmin.reduce(envelope, axis=1)
+        stays = np.where(self.firing, lo >= self.thresholds * self.release, hi <= self.thresholds)
+        if stays.all() and not np.isnan(hi).any():
+            return []
+        # +1 where surely on, -1 where surely off (or a NaN gap), 0 inside the hysteresis band
+        with np.errstate(invalid="ignore"):
+            vote = (envelope > thr).astype(np.int8) - ~(envelope >= thr * self.release)
+        # carry the last decided state forward through the band (vectorised forward fill)
+        pos = np.where(vote != 0, np.arange(1, n + 1), 0)
+        np.maximum.accumulate(pos, axis=1, out=pos)
+        prev = np.where(self.firing, 1, -1).astype(np.int8)[:, None]
+        decided = np.concatenate([prev, vote], axis=1)
+        state = np.take_along_axis(decided, pos, axis=1) > 0  # (c, n), pos 0 = previous state
+        flips = state != np.concatenate([self.firing[:, None], state[:, :-1]], axis=1)
+        chans, idx = np.nonzero(flips)
+        out = [
+            Crossing(int(ch), start_index + int(i), bool(state[ch, i]))
+            for ch, i in zip(chans, idx)
+        ]
+        if idx.size:
+            last = np.zeros(c, dtype=np.int64) - 1
+            np.maximum.at(last, chans, idx)
+            changed = last >= 0
+            self.since[changed] = start_index + last[changed]
+        self.firing = state[:, -1].copy()
+        out.sort(key=lambda x: x.index)
         return out

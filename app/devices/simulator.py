@@ -21,7 +21,7 @@ from app.muscles import DEFAULT_PRESET, PRESETS, validate_label
 
 SUPPORTED_RATES = (250, 500, 1000, 2000, 4000)
 MAX_CHANNELS = 8
-MANUAL_RAMP_S = 0.1
+MANUAL_RAMP_S = 0.03  # a quick voluntary squeeze
 
 
 class SimulatedPatch(Source):
@@ -113,7 +113,7 @@ class SimulatedPatch(Source):
         self._thread = None
 
     def _manual_levels(self, n: int) -> np.ndarray:
-        """Ramp the manual level toward the button state, 0->1 in MANUAL_RAMP_S."""
+        """Ramp the manual level toward the button state, 0->1 in MANUAL_RAMP_S (30 ms)."""
         target = 1.0 if self._pressed else 0.0
         step = 1.0 / (MANUAL_RAMP_S * self._fs)
         if self._level == 0.0 and target == 1.0:

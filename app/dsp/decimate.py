@@ -2,7 +2,7 @@
 
 Each display column ("bin") keeps the minimum and maximum of the band-passed signal and the
 envelope's maximum over its samples, so spikes stay visible while a 10 s window at any rate is
-drawn with a fixed ~2 x 1200 points (pyqtgraph measurements in docs/performance.md: 7.5 ms/frame
+drawn with a fixed ~2 x 1000 points (pyqtgraph measurements in docs/performance.md: 7.5 ms/frame
 versus 15-17 ms for full setData at 8 ch x 2 kHz). Partial bins carry over between blocks.
 NaN (gap) samples are ignored; a bin made only of gaps is NaN, which breaks the drawn line.
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-DISPLAY_BINS_PER_WINDOW = 1200
+DISPLAY_BINS_PER_WINDOW = 1000  # ~ the plot width in pixels at 1280 px
 DISPLAY_WINDOW_S = 10.0
 
 

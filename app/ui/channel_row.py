@@ -116,7 +116,7 @@ class ChannelRow(QWidget):
         self.plot.setMouseEnabled(x=False, y=False)
         self.plot.hideButtons()
         pi = self.plot.getPlotItem()
-        pi.showGrid(x=True, y=False, alpha=0.15)
+        # no grid: it costs ~3 ms per plot per frame (benchmarks/bench_display.py)
         for ax in ("left", "bottom"):
             pi.getAxis(ax).setPen(theme.AXIS)
             pi.getAxis(ax).setTextPen(theme.AXIS)
@@ -126,7 +126,7 @@ class ChannelRow(QWidget):
         pi.setYRange(-self.y_max * Y_BELOW, self.y_max, padding=0)
         color = theme.ENVELOPE[index % len(theme.ENVELOPE)]
         self.raw_curve = pi.plot(pen=pg.mkPen(theme.RAW_TRACE, width=1), connect="finite")
-        self.env_curve = pi.plot(pen=pg.mkPen(color, width=2.5), connect="finite")
+        self.env_curve = pi.plot(pen=pg.mkPen(color, width=2), connect="finite")
         self.target_line = pg.InfiniteLine(
             pos=threshold,
             angle=0,

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 from platformdirs import user_documents_dir
-from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtCore import QObject, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
@@ -48,6 +48,16 @@ SIM_KEY = "sim"
 
 def default_recordings_dir() -> Path:
     return Path(user_documents_dir()) / "GluteFire" / "recordings"
+
+
+class _CrossingBridge(QObject):
+    """Carries the rare "a channel crossed its target" moment from the DSP thread to the UI.
+
+    Crossings are rare events, not samples: sending them as a queued signal lets the window paint
+    the tile at once instead of up to one frame later (benchmarks/bench_latency.py).
+    """
+
+    crossed = Signal()
 
 
 class MainWindow(QMainWindow):
@@ -111,6 +121,8 @@ class MainWindow(QMainWindow):
         self.frame_timer = QTimer(self)
         self.frame_timer.setTimerType(Qt.TimerType.PreciseTimer)
         self.frame_timer.timeout.connect(self.refresh)
+        self._bridge = _CrossingBridge(self)
+        self._bridge.crossed.connect(self.refresh, Qt.ConnectionType.QueuedConnection)
         self.status_timer = QTimer(self)
         self.status_timer.timeout.connect(self.update_status)
         self._sync_manual_button()
@@ -211,6 +223,7 @@ class MainWindow(QMainWindow):
             return
         self.prefs.set_last_source(self.source_box.currentData())
         self._build_rows(source)
+        self.stream.worker.add_sink(self._on_processed)
         self.stream.start()
         self.connect_btn.setText("Disconnect")
         self.connect_btn.setChecked(True)
@@ -251,6 +264,11 @@ class MainWindow(QMainWindow):
             self.rows.append(row)
         if self.rows:
             self.rows[-1].show_time_axis_label()
+
+    def _on_processed(self, block) -> None:  # type: ignore[no-untyped-def]
+        """DSP thread: only forwards the rare crossing moments (a queued signal)."""
+        if block.crossings:
+            self._bridge.crossed.emit()
 
     def _threshold_changed(self, index: int, value: float) -> None:
         if self.stream is None:

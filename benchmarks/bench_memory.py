@@ -1,0 +1,54 @@
+"""Memory over a long recorded session: 8 ch x 2 kHz streamed and recorded at max speed.
+
+Target: RSS <= 250 MB and growth <= 10 MB per hour of session. The simulated patch runs faster
+than real time (``speed``), so one simulated hour costs minutes, not an hour.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from pathlib import Path
+
+from app.devices.simulator import SimulatedPatch
+from app.muscles import PRESETS
+from app.session.stream import LiveStream
+from benchmarks.results_file import rss_mb
+
+
+def run(minutes: float = 10.0, speed: float = 40.0) -> dict:
+    labels = PRESETS["Both sides, four muscles (8 channels)"]
+    src = SimulatedPatch(labels=labels, sample_rate_hz=2000, scenario="bridges", seed=1, speed=speed)
+    stream = LiveStream(src)
+    out = Path(tempfile.mkdtemp()) / "long.csv"
+    stream.start_recording(out)
+    stream.start()
+    fs = src.sample_rate_hz
+    samples: list[tuple[float, float]] = []
+    t0 = time.perf_counter()
+    target = int(minutes * 60 * fs)
+    while stream.worker.processed_samples < target:
+        time.sleep(0.5)
+        samples.append((stream.worker.processed_samples / fs / 60.0, rss_mb()))
+        if stream.worker.error is not None:
+            raise RuntimeError(stream.worker.error)
+    wall = time.perf_counter() - t0
+    stream.stop()
+    size_mb = out.stat().st_size / 1e6
+    out.unlink()
+    # growth after warm-up (first 10% of the session)
+    warm = [s for s in samples if s[0] >= minutes * 0.1]
+    growth_per_h = (warm[-1][1] - warm[0][1]) / max(1e-9, warm[-1][0] - warm[0][0]) * 60 if len(warm) > 1 else 0.0
+    return {
+        "session_minutes": minutes,
+        "speed_x_real_time_achieved": round(minutes * 60 / wall, 1),
+        "rss_mb_max": round(max(r for _, r in samples), 1),
+        "rss_growth_mb_per_hour": round(growth_per_h, 2),
+        "csv_mb_per_minute": round(size_mb / minutes, 2),
+        "target_rss_mb": 250,
+        "target_growth_mb_per_hour": 10,
+    }
+
+
+if __name__ == "__main__":
+    print(run())

@@ -91,8 +91,8 @@ class RingBuffer:
             start = self._total - n
             return self._copy_range(start, self._total), start
 
-    def read_since(self, cursor: int) -> tuple[np.ndarray, int, int]:
-        """Samples written since ``cursor``: (data, new_cursor, skipped).
+    def read_since(self, cursor: int, max_n: int | None = None) -> tuple[np.ndarray, int, int]:
+        """Samples written since ``cursor`` (at most ``max_n``): (data, new_cursor, skipped).
 
         ``skipped`` counts samples overwritten before this reader got to them (reader too slow).
         """
@@ -100,7 +100,8 @@ class RingBuffer:
             oldest = max(0, self._total - self._capacity)
             skipped = max(0, oldest - cursor)
             start = max(cursor, oldest)
-            return self._copy_range(start, self._total), self._total, skipped
+            stop = self._total if max_n is None else min(self._total, start + max_n)
+            return self._copy_range(start, stop), stop, skipped
 
     def wait_for(self, cursor: int, timeout: float) -> bool:
         """Block until data past ``cursor`` exists or ``timeout`` seconds pass."""

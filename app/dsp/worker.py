@@ -129,15 +129,22 @@ class DspWorker:
             self.error = exc
 
     def process_available(self) -> None:
-        """Process everything written since the last call (also used directly by tests)."""
-        data, new_cursor, skipped = self.ring.read_since(self._cursor)
-        start = self._cursor
-        if skipped:
-            self.overrun_samples += skipped
-            gap = np.full((data.shape[0], skipped), np.nan)
-            data = np.concatenate([gap, data], axis=1)
-        self._cursor = new_cursor
-        if data.shape[1]:
+        """Process everything written since the last call (also used directly by tests).
+
+        Work is taken in slices of at most half a second, so a backlog (a stalled machine, a
+        faster-than-real-time simulation) never turns into one huge allocation.
+        """
+        max_n = max(1, int(self.fs * 0.5))
+        while True:
+            data, new_cursor, skipped = self.ring.read_since(self._cursor, max_n)
+            start = self._cursor
+            if skipped:
+                self.overrun_samples += skipped
+                gap = np.full((data.shape[0], skipped), np.nan)
+                data = np.concatenate([gap, data], axis=1)
+            self._cursor = new_cursor
+            if data.shape[1] == 0:
+                return
             self._process(data, start)
 
     def _process(self, raw: np.ndarray, start: int) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 from platformdirs import user_documents_dir
 from PySide6.QtCore import QObject, QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeyEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -78,6 +78,9 @@ class MainWindow(QMainWindow):
         self.frames = 0
         self._last_frame = 0.0
         self.setWindowTitle(f"GluteFire {__version__} — live glute activation")
+        icon = Path(__file__).resolve().parents[2] / "assets" / "glutefire.svg"
+        if icon.exists():  # source checkout; bundles ship it under assets/ too
+            self.setWindowIcon(QIcon(str(icon)))
         self.resize(1280, 760)
         self.setStyleSheet(theme.APP_STYLE)
 
@@ -191,9 +194,12 @@ class MainWindow(QMainWindow):
         self.status_rate = QLabel()
         self.status_lost = QLabel()
         self.status_rec = QLabel()
+        self._seps = []
         for w in (self.status_source, self.status_rate, self.status_lost):
             sb.addWidget(w)
-            sb.addWidget(_sep())
+            sep = _sep()
+            self._seps.append(sep)
+            sb.addWidget(sep)
         sb.addWidget(self.status_rec, 1)
 
     # -- source ---------------------------------------------------------------------------------
@@ -400,11 +406,13 @@ class MainWindow(QMainWindow):
                 self.statusBar().showMessage(ev.message or ev.kind.value, 5000)
 
     def update_status(self) -> None:
+        connected = self.stream is not None
+        for w in (self.status_rate, self.status_lost, *self._seps[1:]):
+            w.setVisible(connected)
         if self.stream is None:
             self.status_source.setText("Not connected")
-            self.status_rate.setText("—")
-            self.status_lost.setText("")
             self.status_rec.setText("Not recording")
+            self.status_rec.setStyleSheet("")
             return
         st = self.stream.status()
         self.status_source.setText(st.source + (f" · battery {st.battery_percent}%" if st.battery_percent is not None else ""))

@@ -1,0 +1,222 @@
+"""The clinic's records in one SQLite file: people, their %MVIC references and their sessions.
+
+Standard-library ``sqlite3`` with WAL journaling (a crash never corrupts earlier records) and a
+schema version table so later releases can migrate. One ``Store`` per thread; the UI owns one.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from platformdirs import user_data_dir
+
+from app.errors import UserError
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS person (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    notes TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS mvic (
+    id INTEGER PRIMARY KEY,
+    person_id INTEGER NOT NULL REFERENCES person(id) ON DELETE CASCADE,
+    label TEXT NOT NULL,
+    value_uv REAL NOT NULL CHECK (value_uv > 0),
+    method TEXT NOT NULL,
+    window_ms REAL NOT NULL,
+    n_contractions INTEGER NOT NULL,
+    fraction REAL NOT NULL DEFAULT 1.0,
+    recorded_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS mvic_person_label ON mvic(person_id, label, recorded_at);
+CREATE TABLE IF NOT EXISTS session (
+    id INTEGER PRIMARY KEY,
+    person_id INTEGER REFERENCES person(id) ON DELETE SET NULL,
+    started_at TEXT NOT NULL,
+    exercise TEXT NOT NULL,
+    csv_path TEXT,
+    summary TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX IF NOT EXISTS session_person ON session(person_id, started_at);
+"""
+
+
+def default_path() -> Path:
+    return Path(user_data_dir("GluteFire", "GluteFire")) / "glutefire.sqlite3"
+
+
+def _now() -> str:
+    return _dt.datetime.now(_dt.timezone.utc).astimezone().isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True)
+class Person:
+    id: int
+    name: str
+    notes: str
+    created_at: str
+
+
+@dataclass(frozen=True)
+class StoredMvic:
+    """A %MVIC reference for one muscle of one person (latest wins)."""
+
+    label: str
+    value_uv: float
+    method: str
+    window_ms: float
+    n_contractions: int
+    fraction: float
+    recorded_at: str
+
+
+@dataclass(frozen=True)
+class SessionRecord:
+    id: int
+    person_id: int | None
+    started_at: str
+    exercise: str
+    csv_path: str | None
+    summary: dict[str, Any]
+
+
+class Store:
+    """People, references and sessions in a real SQLite file."""
+
+    def __init__(self, path: str | Path | None = None) -> None:
+        self.path = Path(path) if path is not None else default_path()
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(self.path)
+            self._db.execute("PRAGMA foreign_keys = ON")
+            self._db.execute("PRAGMA journal_mode = WAL")
+            self._db.executescript(_SCHEMA)
+            row = self._db.execute("SELECT version FROM schema_version").fetchone()
+            if row is None:
+                self._db.execute("INSERT INTO schema_version VALUES (?)", (SCHEMA_VERSION,))
+            elif row[0] > SCHEMA_VERSION:
+                raise UserError(
+                    f"{self.path} was written by a newer GluteFire (schema {row[0]}); update GluteFire."
+                )
+            self._db.commit()
+        except sqlite3.DatabaseError as exc:
+            raise UserError(f"{self.path} is not a GluteFire database ({exc}).") from None
+        except OSError as exc:
+            raise UserError(f"Cannot open the records at {self.path}: {exc.strerror or exc}.") from None
+
+    def close(self) -> None:
+        self._db.close()
+
+    # -- people --
+    def add_person(self, name: str, notes: str = "") -> Person:
+        name = name.strip()
+        if not name:
+            raise UserError("A person needs a name.")
+        try:
+            with self._db:
+                cur = self._db.execute(
+                    "INSERT INTO person(name, notes, created_at) VALUES (?, ?, ?)", (name, notes, _now())
+                )
+        except sqlite3.IntegrityError:
+            raise UserError(f"There is already a person called {name!r}.") from None
+        return self.person(int(cur.lastrowid or 0))
+
+    def person(self, person_id: int) -> Person:
+        row = self._db.execute(
+            "SELECT id, name, notes, created_at FROM person WHERE id = ?", (person_id,)
+        ).fetchone()
+        if row is None:
+            raise UserError(f"No person with id {person_id}.")
+        return Person(*row)
+
+    def find_person(self, name: str) -> Person | None:
+        row = self._db.execute(
+            "SELECT id, name, notes, created_at FROM person WHERE name = ?", (name.strip(),)
+        ).fetchone()
+        return Person(*row) if row else None
+
+    def people(self) -> list[Person]:
+        return [Person(*r) for r in self._db.execute("SELECT id, name, notes, created_at FROM person ORDER BY name")]
+
+    # -- %MVIC references --
+    def save_mvic(
+        self,
+        person_id: int,
+        label: str,
+        value_uv: float,
+        method: str,
+        window_ms: float,
+        n_contractions: int,
+        fraction: float = 1.0,
+    ) -> StoredMvic:
+        if not value_uv > 0:
+            raise UserError(f"The reference for {label} must be above 0 µV.")
+        recorded = _now()
+        with self._db:
+            self._db.execute(
+                "INSERT INTO mvic(person_id, label, value_uv, method, window_ms, n_contractions,"
+                " fraction, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (person_id, label, float(value_uv), method, float(window_ms), int(n_contractions),
+                 float(fraction), recorded),
+            )
+        return StoredMvic(label, float(value_uv), method, float(window_ms), int(n_contractions), float(fraction), recorded)
+
+    def latest_mvic(self, person_id: int) -> dict[str, StoredMvic]:
+        """The newest reference per muscle label."""
+        rows = self._db.execute(
+            "SELECT label, value_uv, method, window_ms, n_contractions, fraction, recorded_at FROM mvic"
+            " WHERE person_id = ? ORDER BY recorded_at, id",
+            (person_id,),
+        ).fetchall()
+        return {r[0]: StoredMvic(*r) for r in rows}
+
+    def mvic_history(self, person_id: int, label: str) -> list[StoredMvic]:
+        rows = self._db.execute(
+            "SELECT label, value_uv, method, window_ms, n_contractions, fraction, recorded_at FROM mvic"
+            " WHERE person_id = ? AND label = ? ORDER BY recorded_at, id",
+            (person_id, label),
+        ).fetchall()
+        return [StoredMvic(*r) for r in rows]
+
+    # -- sessions --
+    def add_session(
+        self,
+        person_id: int | None,
+        exercise: str,
+        csv_path: str | None,
+        summary: dict[str, Any],
+        started_at: str | None = None,
+    ) -> SessionRecord:
+        with self._db:
+            cur = self._db.execute(
+                "INSERT INTO session(person_id, started_at, exercise, csv_path, summary) VALUES (?, ?, ?, ?, ?)",
+                (person_id, started_at or _now(), exercise, csv_path, json.dumps(summary)),
+            )
+        return self.session(int(cur.lastrowid or 0))
+
+    def session(self, session_id: int) -> SessionRecord:
+        row = self._db.execute(
+            "SELECT id, person_id, started_at, exercise, csv_path, summary FROM session WHERE id = ?",
+            (session_id,),
+        ).fetchone()
+        if row is None:
+            raise UserError(f"No session with id {session_id}.")
+        return SessionRecord(*row[:5], json.loads(row[5]))
+
+    def sessions(self, person_id: int) -> list[SessionRecord]:
+        rows = self._db.execute(
+            "SELECT id, person_id, started_at, exercise, csv_path, summary FROM session"
+            " WHERE person_id = ? ORDER BY started_at, id",
+            (person_id,),
+        ).fetchall()
+        return [SessionRecord(*r[:5], json.loads(r[5])) for r in rows]

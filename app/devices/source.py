@@ -95,6 +95,9 @@ class Source(ABC):
     name: str = "source"
     #: Short machine-readable kind for metadata ("sim", "ganglion", "myo", ...).
     kind: str = "source"
+    #: "raw" surface EMG, or "envelope" for devices that send an already rectified envelope
+    #: (MyoWare ENV): the pipeline shows those as they come instead of band-passing them.
+    signal_kind: str = "raw"
 
     def __init__(self) -> None:
         self.stats = LinkStats()
@@ -124,7 +127,8 @@ class Source(ABC):
         """Begin streaming into ``on_block``; returns immediately."""
         self._on_block = on_block
         self._on_event = on_event
-        self.stats = LinkStats(started_at=time.monotonic())
+        battery = self.stats.battery_percent  # may have been read while connecting
+        self.stats = LinkStats(started_at=time.monotonic(), battery_percent=battery)
         self._start()
 
     def stop(self) -> None:

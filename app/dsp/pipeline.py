@@ -49,3 +49,29 @@ def process_whole(
     """Run the live (causal) chain over a whole recording in one call."""
     settings = settings or FilterSettings()
     return Pipeline(settings, sample_rate_hz, raw.shape[0]).process(raw)
+
+
+class Passthrough:
+    """For devices that send an envelope already (MyoWare ENV): shown as it comes, no delay."""
+
+    def __init__(self, settings: FilterSettings, sample_rate_hz: float, n_channels: int) -> None:
+        self.settings = settings
+        self.sample_rate_hz = sample_rate_hz
+        self.n_channels = n_channels
+        self.delay_s = 0.0
+
+    def reset(self) -> None:
+        pass
+
+    def process(self, raw: np.ndarray) -> Processed:
+        x = np.asarray(raw, dtype=np.float64)
+        return Processed(x, x.copy())
+
+
+def make_pipeline(
+    settings: FilterSettings, sample_rate_hz: float, n_channels: int, signal_kind: str = "raw"
+) -> Pipeline | Passthrough:
+    """The chain for a source: full EMG processing for raw signals, passthrough for envelopes."""
+    if signal_kind == "envelope":
+        return Passthrough(settings, sample_rate_hz, n_channels)
+    return Pipeline(settings, sample_rate_hz, n_channels)

@@ -19,7 +19,7 @@ import numpy as np
 from app.dsp.decimate import MinMaxDecimator, bin_size_for
 from app.dsp.filters import FilterSettings
 from app.dsp.firing import Crossing, FiringDetector
-from app.dsp.pipeline import Pipeline
+from app.dsp.pipeline import make_pipeline
 from app.dsp.ring import RingBuffer
 
 
@@ -56,11 +56,13 @@ class DspWorker:
         settings: FilterSettings,
         thresholds: np.ndarray,
         display_seconds: float = 12.0,
+        signal_kind: str = "raw",
     ) -> None:
         self.ring = source_ring
         self.fs = sample_rate_hz
         n_ch = source_ring.n_channels
-        self._pipeline = Pipeline(settings, sample_rate_hz, n_ch)
+        self.signal_kind = signal_kind
+        self._pipeline = make_pipeline(settings, sample_rate_hz, n_ch, signal_kind)
         self._pending_settings: FilterSettings | None = None
         self.firing = FiringDetector(n_ch, thresholds)
         #: display bins: min/max of the band-passed signal and max of the envelope per bin
@@ -102,7 +104,12 @@ class DspWorker:
 
     def set_settings(self, settings: FilterSettings) -> None:
         """Swap filters at the next block boundary (validated now, in the caller's thread)."""
-        self._pending_settings = settings.validated(self.fs)
+        self._pending_settings = settings.validated(self.fs) if self.signal_kind == "raw" else settings
+
+    def describe_filters(self) -> str:
+        if self.signal_kind == "envelope":
+            return "none: the device sends an envelope, shown and recorded as it comes"
+        return self.settings.describe(self.fs)
 
     def start(self) -> None:
         self._stop.clear()
@@ -149,7 +156,7 @@ class DspWorker:
 
     def _process(self, raw: np.ndarray, start: int) -> None:
         if self._pending_settings is not None:
-            self._pipeline = Pipeline(self._pending_settings, self.fs, raw.shape[0])
+            self._pipeline = make_pipeline(self._pending_settings, self.fs, raw.shape[0], self.signal_kind)
             self._pending_settings = None
         filtered = np.empty_like(raw)
         envelope = np.empty_like(raw)

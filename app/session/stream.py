@@ -61,7 +61,10 @@ class LiveStream:
         if self.thresholds.shape != (n,):
             raise ValueError("one threshold per channel")
         self.ring = RingBuffer(n, int(RING_SECONDS * self.fs))
-        self.worker = DspWorker(self.ring, self.fs, settings or FilterSettings(), self.thresholds)
+        self.worker = DspWorker(
+            self.ring, self.fs, settings or FilterSettings(), self.thresholds,
+            signal_kind=source.signal_kind,
+        )
         self.recorder: CsvRecorder | None = None
         self._rec_lock = threading.Lock()
         #: rare events for the UI to poll (it turns them into messages); never samples
@@ -120,7 +123,7 @@ class LiveStream:
             sample_rate_hz=self.fs,
             device=self.source.name,
             device_kind=self.source.kind,
-            filter_description=self.worker.settings.describe(self.fs),
+            filter_description=self.worker.describe_filters(),
             envelope_delay_s=self.worker.delay_s,
             thresholds=tuple(float(t) for t in self.thresholds),
             extra=tuple(meta.items()),

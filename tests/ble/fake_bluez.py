@@ -38,6 +38,7 @@ class FakeCharacteristic:
     flags: list[str]
     value: bytes = b""
     on_write: Callable[[bytes], None] | None = None
+    on_subscribe: Callable[[], None] | None = None  # devices that stream once subscribed
 
 
 @dataclass
@@ -341,6 +342,8 @@ class FakeBlueZ:
         if member == "StartNotify":
             d.notifying.add(path)
             self._changed(path, IFACE_CHAR, {"Notifying": Variant("b", True)})
+            if ch.on_subscribe is not None:
+                asyncio.get_running_loop().call_soon(ch.on_subscribe)
             return Message.new_method_return(msg)
         if member == "StopNotify":
             d.notifying.discard(path)

@@ -57,15 +57,21 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--connect", action="store_true", help="start streaming at once")
 
     r = sub.add_parser("record", help="record a session to CSV without the window")
-    r.add_argument("--device", default="sim", help="'sim' for the simulated patch (default)")
+    r.add_argument(
+        "--device", default="sim",
+        help="'sim' for the simulated patch (default), or a Bluetooth patch's address or name",
+    )
+    r.add_argument("--protocol", choices=["ganglion", "myo", "myoware", "openpatch"],
+                   help="Bluetooth protocol (detected from the patch's services when not given)")
     r.add_argument("--seconds", type=_positive_float, required=True, help="how long to record")
     r.add_argument("--out", required=True, help="CSV file to write")
     r.add_argument("--scenario", default="holds", choices=sorted(SCENARIOS))
     r.add_argument("--rate", type=_positive_float, default=1000.0, help="sample rate (sim), Hz")
     r.add_argument(
         "--channels",
-        default="gluteus_maximus_L,hamstring_L",
-        help="comma-separated channel labels (sim), e.g. gluteus_maximus_L,gluteus_maximus_R",
+        default=None,
+        help="comma-separated channel labels, e.g. gluteus_maximus_L,gluteus_maximus_R "
+        "(sim default: gluteus_maximus_L,hamstring_L; a patch: ch1, ch2, ...)",
     )
     r.add_argument("--threshold", type=_positive_float, default=50.0, help="target, µV")
     r.add_argument("--notch", type=float, default=0.0, choices=[0.0, 50.0, 60.0], help="mains notch Hz")
@@ -78,6 +84,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     r.add_argument("--quiet", action="store_true", help="no progress line")
 
+    sc = sub.add_parser("scan", help="list the EMG patches in Bluetooth range")
+    sc.add_argument("--seconds", type=_positive_float, default=5.0, help="how long to listen")
+
     a = sub.add_parser("analyze", help="report bursts in a recording")
     a.add_argument("file", help="GluteFire CSV or any delimited numeric text file")
     a.add_argument("--rate", type=_positive_float, help="sample rate when the file has no time column")
@@ -85,36 +94,62 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _make_source(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    """The simulated patch, or a Bluetooth patch found by address or name (connected here)."""
+    labels = tuple(x.strip() for x in args.channels.split(",") if x.strip()) if args.channels else None
+    if args.device == "sim":
+        from app.devices.simulator import SimulatedPatch
+
+        return SimulatedPatch(
+            labels=labels or ("gluteus_maximus_L", "hamstring_L"),
+            sample_rate_hz=args.rate,
+            scenario=args.scenario,
+            seed=args.seed,
+            speed=args.speed,
+        )
+    if args.speed != 1.0:
+        raise UserError("--speed only applies to the simulated patch.")
+    from app.devices.ble import BleSource
+    from app.muscles import validate_label
+
+    if labels:
+        labels = tuple(validate_label(x) for x in labels)
+    source = BleSource(args.device, protocol=args.protocol, labels=labels)
+    if not args.quiet:
+        print(f"Connecting to {args.device}…", file=sys.stderr)
+    source.open()
+    try:
+        source.channels  # noqa: B018 - checks the number of labels now, with one sentence
+    except UserError:
+        source.close()
+        raise
+    return source
+
+
 def cmd_record(args: argparse.Namespace) -> int:
-    from app.devices.simulator import SimulatedPatch
     from app.dsp.filters import FilterSettings
     from app.session.stream import LiveStream
 
-    if args.device != "sim":
-        raise UserError(
-            f"Device {args.device!r} is not known; use --device sim for the simulated patch."
-        )
-    labels = tuple(x.strip() for x in args.channels.split(",") if x.strip())
-    source = SimulatedPatch(
-        labels=labels,
-        sample_rate_hz=args.rate,
-        scenario=args.scenario,
-        seed=args.seed,
-        speed=args.speed,
-    )
     out = Path(args.out)
     if out.is_dir():
         raise UserError(f"{out} is a folder; give a file name for --out.")
-    stream = LiveStream(
-        source, FilterSettings(notch_hz=args.notch), [args.threshold] * len(labels)
-    )
+    source = _make_source(args)
+    labels = source.labels
+    try:
+        stream = LiveStream(
+            source, FilterSettings(notch_hz=args.notch), [args.threshold] * len(labels)
+        )
+    except UserError:
+        source.stop()
+        raise
     n = int(round(args.seconds * source.sample_rate_hz))
     # recording starts before the patch does, so time_s = 0 is the patch's first sample
     rec = stream.start_recording(out, max_samples=n)
     stream.start()
     interrupted = False
     try:
-        deadline = time.monotonic() + args.seconds / args.speed + 10.0
+        # a Bluetooth patch may drop and come back: allow time for reconnecting
+        deadline = time.monotonic() + args.seconds / args.speed + (10.0 if args.device == "sim" else 60.0)
         while rec.rows < n:
             if rec.error:
                 raise UserError(rec.error)
@@ -139,6 +174,18 @@ def cmd_record(args: argparse.Namespace) -> int:
             + (" Stopped early by Ctrl+C." if interrupted else "")
         )
     return 130 if interrupted else 0
+
+
+def cmd_scan(args: argparse.Namespace) -> int:
+    from app.devices.ble import scan
+
+    found = scan(args.seconds)
+    if not found:
+        print(f"No EMG patch found in {args.seconds:g} s; is it switched on and close by?", file=sys.stderr)
+        return 1
+    for dev in found:
+        print(dev.line())
+    return 0
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
@@ -196,7 +243,7 @@ def run(argv: Sequence[str] | None = None) -> int:
         return run_gui(
             scenario=getattr(args, "scenario", None), connect=getattr(args, "connect", False)
         )
-    handlers = {"record": cmd_record, "analyze": cmd_analyze}
+    handlers = {"record": cmd_record, "analyze": cmd_analyze, "scan": cmd_scan}
     return handlers[args.command](args)
 
 

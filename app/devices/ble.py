@@ -186,7 +186,6 @@ class BleSource(Source):
     def _start(self) -> None:
         if self.adapter is None:
             self.open()
-        self.kind = self.protocol or "ble"
         pending, self._pending = self._pending, []
         self._streaming = True
         self.stats.started_at = time.monotonic()
@@ -224,6 +223,7 @@ class BleSource(Source):
             await client.disconnect()
             raise UserError(f"{self.name} is not a supported EMG patch (no known service found).")
         self.protocol = proto
+        self.kind = proto
         if self.adapter is None:
             self.adapter = make_adapter(proto)
         self._client = client

@@ -99,3 +99,12 @@ def shared_loop() -> BleLoop:
         if _shared is None or not _shared.running:
             _shared = BleLoop()
         return _shared
+
+
+def stop_shared_loop() -> None:
+    """End the app-wide loop (at exit, or between tests that swap the D-Bus daemon)."""
+    global _shared
+    with _shared_lock:
+        if _shared is not None:
+            _shared.stop()
+            _shared = None

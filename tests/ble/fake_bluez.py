@@ -110,8 +110,10 @@ class FakeBlueZ:
         self.bus.add_message_handler(self._handle)
         self._ready.set()
         await self._stopped.wait()
-        if self._adv_task:
-            self._adv_task.cancel()
+        others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        for t in others:  # streams still running, the advertiser
+            t.cancel()
+        await asyncio.gather(*others, return_exceptions=True)
         self.bus.disconnect()
 
     def stop(self) -> None:

@@ -44,6 +44,7 @@ FRAME_MS = 16  # ~60 fps
 ENVELOPE_HEADROOM = 1.8
 STATUS_MS = 250
 SIM_KEY = "sim"
+SCAN_KEY = "scan"
 
 
 def default_recordings_dir() -> Path:
@@ -128,7 +129,7 @@ class MainWindow(QMainWindow):
         self._bridge.crossed.connect(self.refresh, Qt.ConnectionType.QueuedConnection)
         self.status_timer = QTimer(self)
         self.status_timer.timeout.connect(self.update_status)
-        self._sync_manual_button()
+        self._sync_source_controls()
         self.update_status()
 
     # -- construction -----------------------------------------------------------------------
@@ -139,7 +140,16 @@ class MainWindow(QMainWindow):
         tb.addWidget(QLabel("Source"))
         self.source_box = QComboBox()
         self.source_box.addItem("Simulated patch", SIM_KEY)
+        last = self.prefs.last_device()
+        if last is not None:
+            self._add_device_item(*last)
+        self.source_box.addItem("Find a Bluetooth patch…", SCAN_KEY)
         self.source_box.setToolTip("Where the EMG comes from")
+        key = self.prefs.last_source()
+        idx = self.source_box.findData(key)
+        self.source_box.setCurrentIndex(idx if idx >= 0 and key != SCAN_KEY else 0)
+        self._source_index = self.source_box.currentIndex()
+        self.source_box.activated.connect(self._source_chosen)
         tb.addWidget(self.source_box)
         tb.addWidget(QLabel("Exercise"))
         self.scenario_box = QComboBox()
@@ -203,8 +213,56 @@ class MainWindow(QMainWindow):
         sb.addWidget(self.status_rec, 1)
 
     # -- source ---------------------------------------------------------------------------------
+    def _add_device_item(self, address: str, protocol: str, name: str) -> int:
+        key = f"ble:{address}|{protocol}|{name}"
+        idx = self.source_box.findData(key)
+        if idx < 0:
+            from app.devices.protocols import PROTOCOLS
+
+            label = f"{name or address} ({PROTOCOLS[protocol].name if protocol in PROTOCOLS else protocol})"
+            idx = 1  # after the simulated patch
+            self.source_box.insertItem(idx, label, key)
+        return idx
+
+    def _source_chosen(self, index: int) -> None:
+        if self.source_box.itemData(index) == SCAN_KEY:
+            self.source_box.setCurrentIndex(self._source_index)
+            self.find_patch()
+            return
+        self._source_index = index
+        self.prefs.set_last_source(self.source_box.currentData())
+        self._sync_source_controls()
+
+    def find_patch(self) -> None:
+        """Open the scan dialog; a chosen patch becomes the current source."""
+        from app.ui.connect_dialog import ConnectDialog
+
+        last = self.prefs.last_device()
+        dlg = ConnectDialog(self, last_address=last[0] if last else None)
+        self._connect_dialog = dlg
+        if dlg.exec() and dlg.chosen is not None:
+            dev = dlg.chosen
+            self.prefs.set_last_device(dev.address, dev.protocol, dev.name)
+            idx = self._add_device_item(dev.address, dev.protocol, dev.name)
+            self.source_box.setCurrentIndex(idx)
+            self._source_chosen(idx)
+
+    def _is_sim(self) -> bool:
+        return self.source_box.currentData() == SIM_KEY
+
+    def _sync_source_controls(self) -> None:
+        sim = self._is_sim()
+        self.scenario_box.setEnabled(sim)
+        self._sync_manual_button()
+
     def make_source(self) -> Source:
-        """The source chosen in the toolbar (the simulated patch for now)."""
+        """The source chosen in the toolbar: the simulated patch or a Bluetooth patch."""
+        if not self._is_sim():
+            from app.devices.ble import BleSource
+
+            address, protocol, _name = str(self.source_box.currentData())[4:].split("|")
+            preset = PRESETS[self.preset_box.currentData()]
+            return BleSource(address, protocol=protocol or None, labels=preset)
         return SimulatedPatch(
             labels=PRESETS[self.preset_box.currentData()],
             sample_rate_hz=self.prefs.sample_rate(),
@@ -221,9 +279,56 @@ class MainWindow(QMainWindow):
     def connect_source(self) -> None:
         try:
             source = self.make_source()
+        except UserError as exc:
+            self.show_error(str(exc))
+            self.connect_btn.setChecked(False)
+            return
+        if getattr(source, "adapter", True) is None:  # a Bluetooth patch: connect off the UI thread
+            self._open_in_background(source)
+            return
+        self._start_stream(source)
+
+    def _open_in_background(self, source: Source) -> None:
+        import concurrent.futures
+
+        self.connect_btn.setEnabled(False)
+        self.connect_btn.setText("Connecting…")
+        self.statusBar().showMessage(f"Connecting to {self.source_box.currentText()}…")
+        pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="ble-open")
+        fut = pool.submit(source.open)
+        pool.shutdown(wait=False)
+        self._opening = (source, fut)
+        timer = QTimer(self)
+        timer.timeout.connect(lambda: self._check_open(timer))
+        timer.start(100)
+
+    def _check_open(self, timer: QTimer) -> None:
+        source, fut = self._opening
+        if not fut.done():
+            return
+        timer.stop()
+        timer.deleteLater()
+        self.connect_btn.setEnabled(True)
+        self.connect_btn.setText("Connect")
+        self.statusBar().clearMessage()
+        exc = fut.exception()
+        if exc is not None:
+            self.show_error(str(exc) if isinstance(exc, UserError) else f"Could not connect: {exc}")
+            self.connect_btn.setChecked(False)
+            return
+        # labels: the preset's muscles when the counts match, otherwise ch1..chN
+        try:
+            source.channels  # noqa: B018
+        except UserError:
+            source._labels = None  # type: ignore[attr-defined]
+        self._start_stream(source)
+
+    def _start_stream(self, source: Source) -> None:
+        try:
             thresholds = [self.prefs.threshold(lb) for lb in source.labels]
             self.stream = LiveStream(source, self.prefs.filters(), thresholds)
         except UserError as exc:
+            source.stop()
             self.show_error(str(exc))
             self.connect_btn.setChecked(False)
             return
@@ -236,6 +341,7 @@ class MainWindow(QMainWindow):
         self.record_btn.setEnabled(True)
         self.mark_btn.setEnabled(True)
         self.preset_box.setEnabled(False)
+        self.source_box.setEnabled(False)
         self.frame_timer.start(FRAME_MS)
         self.status_timer.start(STATUS_MS)
         self.hide_error()
@@ -255,6 +361,7 @@ class MainWindow(QMainWindow):
         self.record_btn.setEnabled(False)
         self.mark_btn.setEnabled(False)
         self.preset_box.setEnabled(True)
+        self.source_box.setEnabled(True)
         self.update_status()
 
     def _build_rows(self, source: Source) -> None:
@@ -296,7 +403,7 @@ class MainWindow(QMainWindow):
         self.prefs.set_preset(self.preset_box.currentData())
 
     def _sync_manual_button(self) -> None:
-        self.contract_btn.setVisible(SCENARIOS[self.scenario_box.currentData()].manual)
+        self.contract_btn.setVisible(self._is_sim() and SCENARIOS[self.scenario_box.currentData()].manual)
 
     def _press(self, pressed: bool) -> None:
         if self.stream is not None and isinstance(self.stream.source, SimulatedPatch):
@@ -400,10 +507,13 @@ class MainWindow(QMainWindow):
             return
         while not stream.events.empty():
             ev = stream.events.get_nowait()
-            if ev.kind is EventKind.ERROR:
-                self.show_error(ev.message)
-            elif ev.kind in (EventKind.LINK_LOST, EventKind.LINK_RESTORED, EventKind.INFO):
-                self.statusBar().showMessage(ev.message or ev.kind.value, 5000)
+            if ev.kind in (EventKind.ERROR, EventKind.LINK_LOST):
+                self.show_error(ev.message)  # stays until the link is back
+            elif ev.kind is EventKind.LINK_RESTORED:
+                self.hide_error()
+                self.statusBar().showMessage(ev.message, 5000)
+            elif ev.kind is EventKind.INFO:
+                self.statusBar().showMessage(ev.message, 5000)
 
     def update_status(self) -> None:
         connected = self.stream is not None

@@ -90,3 +90,12 @@ class Preferences:
 
     def sync(self) -> None:
         self.q.sync()
+
+    def last_device(self) -> tuple[str, str, str] | None:
+        """(address, protocol, name) of the last Bluetooth patch, if any."""
+        v = str(self.q.value("source/device", ""))
+        parts = v.split("|")
+        return (parts[0], parts[1], parts[2]) if len(parts) == 3 and parts[0] else None
+
+    def set_last_device(self, address: str, protocol: str, name: str) -> None:
+        self.q.setValue("source/device", f"{address}|{protocol}|{name}")

@@ -268,10 +268,11 @@ class BleSource(Source):
             finally:
                 await client.disconnect()
 
-    def _on_decoded(self, samples: np.ndarray, lost_samples: int, malformed: int = 0) -> None:
+    def _on_decoded(self, samples: np.ndarray, lost_samples: int, lost_packets: int = 0, malformed: int = 0) -> None:
         """Adapter callback on the loop thread: one decoded notification."""
         if malformed:
             self.stats.malformed += malformed
+        self.stats.lost_packets += lost_packets
         if samples.shape[1] == 0 and not lost_samples:
             return
         now = time.monotonic()
@@ -282,8 +283,6 @@ class BleSource(Source):
             lost += max(0, int(round(outage * self.sample_rate_hz)) - samples.shape[1])
             self._lost_at = None
         self._last_data_at = now
-        if lost_samples:
-            self.stats.lost_packets += 1
         block = Block(samples, lost_before=lost, received_at=now)
         self._first_data.set()
         if self._streaming:

@@ -18,8 +18,8 @@ from app.devices.protocols import PROTOCOLS, ganglion, myo, myoware, openpatch
 from app.devices.protocols.base import Decoded
 from app.devices.protocols.errors import MalformedPacket
 
-#: (samples (channels, n), lost samples before them, malformed payloads skipped)
-OnDecoded = Callable[[np.ndarray, int, int], None]
+#: (samples (channels, n), lost samples before them, lost packets, malformed payloads skipped)
+OnDecoded = Callable[[np.ndarray, int, int, int], None]
 
 
 def _has_char(client: BleakClient, uuid: str) -> bool:
@@ -74,9 +74,9 @@ class ProtocolAdapter(ABC):
         try:
             d = decode()
         except MalformedPacket:
-            self._on(np.zeros((self.n_channels, 0)), 0, 1)
+            self._on(np.zeros((self.n_channels, 0)), 0, 0, 1)
             return
-        self._on(d.samples, d.lost_samples, 0)
+        self._on(d.samples, d.lost_samples, d.lost_packets, 0)
 
     async def _write_start(self, client: BleakClient) -> None:
         if self.info.command_uuid:
@@ -195,6 +195,15 @@ class OpenPatchAdapter(ProtocolAdapter):
     async def setup(self, client: BleakClient) -> None:
         await super().setup(client)
         self.decoder = openpatch.OpenPatchDecoder()  # the sequence restarts with the connection
+        # a readable control characteristic holds the stream descriptor (docs/openpatch.md):
+        # channels and rate are then known before the first packet
+        for service in client.services:
+            for ch in service.characteristics:
+                if ch.uuid.lower() == openpatch.CONTROL_UUID and "read" in ch.properties:
+                    try:
+                        self.decoder.configure(bytes(await client.read_gatt_char(ch)))
+                    except MalformedPacket:
+                        pass  # learnt from the first packet instead
 
     async def start(self, client: BleakClient, on_decoded: OnDecoded) -> None:
         self._on = on_decoded

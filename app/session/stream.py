@@ -8,9 +8,9 @@ happens on the DSP thread. Shutdown order: stop source -> drain DSP -> close rec
 from __future__ import annotations
 
 import os
-import queue
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -67,8 +67,8 @@ class LiveStream:
         )
         self.recorder: CsvRecorder | None = None
         self._rec_lock = threading.Lock()
-        #: rare events for the UI to poll (it turns them into messages); never samples
-        self.events: queue.SimpleQueue[SourceEvent] = queue.SimpleQueue()
+        #: called on the source's thread for each rare event (the window turns it into a Qt signal)
+        self.event_listeners: list[Callable[[SourceEvent], None]] = []
         self.running = False
 
     # -- source callbacks (source thread) -----------------------------------------------------
@@ -78,7 +78,8 @@ class LiveStream:
         self.ring.write(block.data)
 
     def _on_event(self, event: SourceEvent) -> None:
-        self.events.put(event)
+        for listener in list(self.event_listeners):
+            listener(event)
         if event.kind in (EventKind.LINK_LOST, EventKind.LINK_RESTORED, EventKind.ERROR):
             rec = self.recorder
             if rec is not None:

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 from app import __version__
 from app.devices.scenarios import SCENARIOS
 from app.devices.simulator import SimulatedPatch
-from app.devices.source import EventKind, Source
+from app.devices.source import EventKind, Source, SourceEvent
 from app.dsp.decimate import DISPLAY_BINS_PER_WINDOW
 from app.dsp.worker import aligned_display
 from app.errors import UserError
@@ -52,13 +52,16 @@ def default_recordings_dir() -> Path:
 
 
 class _CrossingBridge(QObject):
-    """Carries the rare "a channel crossed its target" moment from the DSP thread to the UI.
+    """Carries rare moments from other threads to the UI as queued Qt signals.
 
-    Crossings are rare events, not samples: sending them as a queued signal lets the window paint
-    the tile at once instead of up to one frame later (benchmarks/bench_latency.py).
+    ``crossed``: a channel crossed its target (DSP thread) — the window paints the tile at once
+    instead of up to one frame later (benchmarks/bench_latency.py). ``event``: the source reported
+    connected / link lost / restored / battery / error (source or BLE thread). Samples never
+    travel this way.
     """
 
     crossed = Signal()
+    event = Signal(object)
 
 
 class MainWindow(QMainWindow):
@@ -127,6 +130,7 @@ class MainWindow(QMainWindow):
         self.frame_timer.timeout.connect(self.refresh)
         self._bridge = _CrossingBridge(self)
         self._bridge.crossed.connect(self.refresh, Qt.ConnectionType.QueuedConnection)
+        self._bridge.event.connect(self._on_source_event, Qt.ConnectionType.QueuedConnection)
         self.status_timer = QTimer(self)
         self.status_timer.timeout.connect(self.update_status)
         self._sync_source_controls()
@@ -335,6 +339,7 @@ class MainWindow(QMainWindow):
         self.prefs.set_last_source(self.source_box.currentData())
         self._build_rows(source)
         self.stream.worker.add_sink(self._on_processed)
+        self.stream.event_listeners.append(self._bridge.event.emit)
         self.stream.start()
         self.connect_btn.setText("Disconnect")
         self.connect_btn.setChecked(True)
@@ -499,21 +504,18 @@ class MainWindow(QMainWindow):
                 row.autoscale(float(peak) if np.isfinite(peak) else 0.0)
         self.frames += 1
         self._last_frame = time.monotonic()
-        self._drain_events()
 
-    def _drain_events(self) -> None:
-        stream = self.stream
-        if stream is None:
-            return
-        while not stream.events.empty():
-            ev = stream.events.get_nowait()
-            if ev.kind in (EventKind.ERROR, EventKind.LINK_LOST):
-                self.show_error(ev.message)  # stays until the link is back
-            elif ev.kind is EventKind.LINK_RESTORED:
-                self.hide_error()
-                self.statusBar().showMessage(ev.message, 5000)
-            elif ev.kind is EventKind.INFO:
-                self.statusBar().showMessage(ev.message, 5000)
+    def _on_source_event(self, ev: SourceEvent) -> None:
+        """UI thread: a rare source event, delivered by a queued signal."""
+        if ev.kind in (EventKind.ERROR, EventKind.LINK_LOST):
+            self.show_error(ev.message)  # stays until the link is back
+        elif ev.kind is EventKind.LINK_RESTORED:
+            self.hide_error()
+            self.statusBar().showMessage(ev.message, 5000)
+        elif ev.kind is EventKind.INFO:
+            self.statusBar().showMessage(ev.message, 5000)
+        elif ev.kind is EventKind.BATTERY:
+            self.update_status()
 
     def update_status(self) -> None:
         connected = self.stream is not None

@@ -135,25 +135,3 @@ class StreamingSOS:
         y, zi = signal.sosfilt(self.sos, x, axis=1, zi=zi)
         self._zi = np.ascontiguousarray(np.moveaxis(zi, 1, 0))
         return y
-
-
-class StreamingFIR:
-    """An FIR filter (same taps on every channel) applied block by block with carried state."""
-
-    def __init__(self, taps: np.ndarray, n_channels: int) -> None:
-        self.taps = np.asarray(taps, dtype=np.float64)
-        self.n_channels = n_channels
-        self._zi: np.ndarray | None = None
-
-    def reset(self) -> None:
-        self._zi = None
-
-    def process(self, x: np.ndarray) -> np.ndarray:
-        if x.shape[1] == 0:
-            return x.astype(np.float64, copy=True)
-        if self._zi is None:
-            # as if the signal had been constant at its first value forever
-            zi1 = signal.lfilter_zi(self.taps, [1.0])
-            self._zi = zi1[None, :] * x[:, 0, None]
-        y, self._zi = signal.lfilter(self.taps, [1.0], x, axis=1, zi=self._zi)
-        return y

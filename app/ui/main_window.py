@@ -7,7 +7,6 @@ newest display bins and firing state from the DSP worker. Nothing here runs per 
 from __future__ import annotations
 
 import datetime as _dt
-import time
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +15,6 @@ from PySide6.QtCore import QObject, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
-    QHBoxLayout,
     QLabel,
     QMainWindow,
     QPushButton,
@@ -80,7 +78,6 @@ class MainWindow(QMainWindow):
         self.stream: LiveStream | None = None
         self.rows: list[ChannelRow] = []
         self.frames = 0
-        self._last_frame = 0.0
         self.setWindowTitle(f"GluteFire {__version__} — live glute activation")
         icon = Path(__file__).resolve().parents[2] / "assets" / "glutefire.svg"
         if icon.exists():  # source checkout; bundles ship it under assets/ too
@@ -287,7 +284,7 @@ class MainWindow(QMainWindow):
             self.show_error(str(exc))
             self.connect_btn.setChecked(False)
             return
-        if getattr(source, "adapter", True) is None:  # a Bluetooth patch: connect off the UI thread
+        if not isinstance(source, SimulatedPatch):  # a Bluetooth patch: connect off the UI thread
             self._open_in_background(source)
             return
         self._start_stream(source)
@@ -503,7 +500,6 @@ class MainWindow(QMainWindow):
                 peak = np.fmax.reduce(env[i][-n // 2 :]) * ENVELOPE_HEADROOM
                 row.autoscale(float(peak) if np.isfinite(peak) else 0.0)
         self.frames += 1
-        self._last_frame = time.monotonic()
 
     def _on_source_event(self, ev: SourceEvent) -> None:
         """UI thread: a rare source event, delivered by a queued signal."""

@@ -44,17 +44,23 @@ def wait(cond, timeout: float) -> bool:
     return False
 
 
+def start_recording(ble_loop, name: str, path):  # type: ignore[no-untyped-def]
+    """Connect to ``name`` and record it to ``path``: (source, stream, recorder)."""
+    src = BleSource(name, loop=ble_loop)
+    src.open(timeout=10)
+    stream = LiveStream(src)
+    rec = stream.start_recording(path)
+    stream.start()
+    return src, stream, rec
+
+
 def test_drop_reconnect_resume_with_gap_marked(ble_loop, fake_bluez, tmp_path):
     fs, per = 500, openpatch.frames_per_packet(1)
     counts = (np.arange(fs * 12) % 20000 - 10000).reshape(1, -1)  # a counter: order is visible
     pkts = encoders.openpatch_packets(counts, fs, 1.0)
     state = openpatch_device(fake_bluez, "AA:00:00:00:01:01", "DropPatch", pkts, fs / per)
-    src = BleSource("DropPatch", loop=ble_loop)
-    src.open(timeout=10)
-    stream = LiveStream(src)
     path = tmp_path / "drop.csv"
-    rec = stream.start_recording(path)
-    stream.start()
+    src, stream, rec = start_recording(ble_loop, "DropPatch", path)
     assert wait(lambda: rec.rows > fs * 1.5, 10)
     fake_bluez.drop_link("AA:00:00:00:01:01", forget=True)  # BlueZ forgets it: a rescan is needed
     time.sleep(1.0)
@@ -86,12 +92,8 @@ def test_openpatch_8ch_2khz_10s_without_loss(ble_loop, fake_bluez, tmp_path):
     counts = np.random.default_rng(7).integers(-32000, 32000, size=(n_ch, fs * 10))
     pkts = encoders.openpatch_packets(counts, fs, 0.25)
     state = openpatch_device(fake_bluez, "AA:00:00:00:01:02", "FastPatch", pkts, fs / per)
-    src = BleSource("FastPatch", loop=ble_loop)
-    src.open(timeout=10)
-    stream = LiveStream(src)
     path = tmp_path / "fast.csv"
-    rec = stream.start_recording(path)
-    stream.start()
+    src, stream, rec = start_recording(ble_loop, "FastPatch", path)
     assert wait(lambda: state["future"] is not None and state["future"].done(), 40)
     assert wait(lambda: rec.rows >= counts.shape[1], 10)
     stream.stop()
@@ -109,11 +111,7 @@ def test_malformed_payloads_counted_and_skipped(ble_loop, fake_bluez, tmp_path):
     bad = [b"\x07garbage", b"\x01\x00"]
     mixed = pkts[:3] + bad + pkts[3:]
     state = openpatch_device(fake_bluez, "AA:00:00:00:01:03", "NoisyPatch", mixed, 20)
-    src = BleSource("NoisyPatch", loop=ble_loop)
-    src.open(timeout=10)
-    stream = LiveStream(src)
-    rec = stream.start_recording(tmp_path / "noisy.csv")
-    stream.start()
+    src, stream, rec = start_recording(ble_loop, "NoisyPatch", tmp_path / "noisy.csv")
     assert wait(lambda: state["future"] is not None and state["future"].done(), 20)
     time.sleep(0.3)
     stream.stop()

@@ -15,6 +15,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
+import numpy as np
+
 from app import __version__
 from app.errors import UserError
 
@@ -189,40 +191,54 @@ def cmd_scan(args: argparse.Namespace) -> int:
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
-    from app.dsp.bursts import detect_bursts
+    from app.dsp.bursts import detect_bursts, zero_phase_envelope
+    from app.dsp.firing_order import firing_order, summary
+    from app.dsp.onset import detect_onsets
+    from app.muscles import display_name
     from app.session.reader import load_recording
 
     rec = load_recording(args.file, args.rate)
-    bursts = detect_bursts(rec.data, rec.sample_rate_hz)
+    fs = rec.sample_rate_hz
+    # bursts: envelope detector (edges of each contraction); firing order: TKEO onsets, which
+    # date the first motor-unit activity more sharply (issue 4 takes both further)
+    bursts = detect_bursts(rec.data, fs)
+    env = zero_phase_envelope(rec.data, fs)
+    order = firing_order(detect_onsets(rec.data, fs), rec.labels)
+
+    def stats(ch: int, a: float, b: float) -> tuple[float, float]:
+        seg = env[ch, int(a * fs) : max(int(a * fs) + 1, int(b * fs))]
+        return (float(np.max(seg)), float(np.mean(seg))) if seg.size else (0.0, 0.0)
+
+    channels = []
+    for ch, (name, unit, chan) in enumerate(zip(rec.labels, rec.units, bursts)):
+        rows = []
+        for b in chan:
+            peak, mean = stats(ch, b.onset_s, b.offset_s)
+            rows.append({
+                "onset_s": round(b.onset_s, 4),
+                "offset_s": round(b.offset_s, 4),
+                "duration_s": round(b.offset_s - b.onset_s, 4),
+                "peak": round(peak, 3),
+                "mean": round(mean, 3),
+            })
+        channels.append({"name": name, "unit": unit, "bursts": rows})
     result = {
         "file": str(rec.path),
-        "sample_rate_hz": float(rec.sample_rate_hz),
+        "sample_rate_hz": float(fs),
         "duration_s": round(rec.duration_s, 4),
-        "channels": [
-            {
-                "name": name,
-                "unit": unit,
-                "bursts": [
-                    {
-                        "onset_s": round(b.onset_s, 4),
-                        "offset_s": round(b.offset_s, 4),
-                        "duration_s": round(b.offset_s - b.onset_s, 4),
-                        "peak": round(b.peak, 3),
-                        "mean": round(b.mean, 3),
-                    }
-                    for b in chan
-                ],
-            }
-            for name, unit, chan in zip(rec.labels, rec.units, bursts)
-        ],
+        "detectors": {
+            "bursts": "threshold on zero-phase moving RMS, edges walked to baseline (app/dsp/bursts.py)",
+            "firing_order": "TKEO-conditioned double threshold (app/dsp/onset.py)",
+        },
+        "channels": channels,
+        "firing_order": [c.to_dict() for c in order if len(c.onsets) >= 2],
+        "firing_order_summary": summary(order),
     }
     if args.json:
         print(json.dumps(result, indent=2))
         return 0
-    from app.muscles import display_name
-
-    print(f"{rec.path}: {rec.duration_s:.1f} s at {rec.sample_rate_hz:g} Hz, {len(rec.labels)} channel(s)")
-    for ch in result["channels"]:
+    print(f"{rec.path}: {rec.duration_s:.1f} s at {fs:g} Hz, {len(rec.labels)} channel(s)")
+    for ch in channels:
         print(f"\n{display_name(ch['name'])}: {len(ch['bursts'])} burst(s)")
         if ch["bursts"]:
             print(f"  {'#':>3} {'onset s':>9} {'offset s':>9} {'length s':>9} {'peak':>9} {'mean':>9}")
@@ -230,6 +246,16 @@ def cmd_analyze(args: argparse.Namespace) -> int:
             print(
                 f"  {i:>3} {b['onset_s']:>9.3f} {b['offset_s']:>9.3f} {b['duration_s']:>9.3f}"
                 f" {b['peak']:>9.1f} {b['mean']:>9.1f}"
+            )
+    if result["firing_order"]:
+        print("\nFiring order per contraction:")
+        for c in result["firing_order"]:
+            print(f"  {c['start_s']:>8.2f} s  {c['sentence']}")
+        sm = result["firing_order_summary"]
+        if sm.get("compared"):
+            print(
+                f"  glute fired first in {sm['glute_first_fraction'] * 100:.0f}% of {sm['compared']} "
+                f"contractions; median glute lag {sm['median_glute_lag_ms']:.0f} ms"
             )
     return 0
 

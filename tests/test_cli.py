@@ -116,3 +116,18 @@ def test_installed_command_exits_2_without_traceback(tmp_path):
     )
     assert proc.returncode == 2
     assert proc.stderr.strip() == f"glutefire: The file {tmp_path / 'missing.csv'} does not exist."
+
+
+def test_analyze_reports_firing_order(tmp_path, capsys):
+    out = record(tmp_path, "amnesia", 12.0, "gluteus_maximus_L,hamstring_L,lumbar_erector_L", rate=2000)
+    capsys.readouterr()
+    assert main(["analyze", str(out), "--json"]) == 0
+    j = json.loads(capsys.readouterr().out)
+    assert len(j["firing_order"]) == 2
+    for c in j["firing_order"]:
+        assert c["leader"] == "hamstring_L"
+        assert abs(c["lags_ms"]["gluteus_maximus_L"] - 150) <= 30
+        assert c["sentence"].startswith("Hamstring L led Gluteus maximus L by")
+    assert j["firing_order_summary"]["glute_first_fraction"] == 0.0
+    assert main(["analyze", str(out)]) == 0
+    assert "Firing order per contraction" in capsys.readouterr().out

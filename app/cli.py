@@ -192,7 +192,13 @@ def cmd_scan(args: argparse.Namespace) -> int:
 
 def cmd_analyze(args: argparse.Namespace) -> int:
     from app.dsp.bursts import detect_bursts, zero_phase_envelope
+    from app.dsp.fatigue import StoppingRule, fatigue_trend
+    from app.dsp.filters import FilterSettings, design_bandpass
     from app.dsp.firing_order import firing_order, summary
+    from app.dsp.quality import assess
+    from app.dsp.reps import reps_from_bursts
+    from app.dsp.symmetry import pairs
+    from scipy import signal as sps
     from app.dsp.onset import detect_onsets
     from app.muscles import display_name
     from app.session.reader import load_recording
@@ -205,23 +211,36 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     env = zero_phase_envelope(rec.data, fs)
     order = firing_order(detect_onsets(rec.data, fs), rec.labels)
 
-    def stats(ch: int, a: float, b: float) -> tuple[float, float]:
-        seg = env[ch, int(a * fs) : max(int(a * fs) + 1, int(b * fs))]
-        return (float(np.max(seg)), float(np.mean(seg))) if seg.size else (0.0, 0.0)
-
+    filtered = sps.sosfiltfilt(design_bandpass(FilterSettings(), fs), np.nan_to_num(rec.data), axis=1)
+    quality = assess(rec.data, fs, rec.labels, float(rec.metadata.get("mains_hz", 50) or 50))
+    targets = rec.thresholds
     channels = []
+    peaks: dict[str, float] = {}
+    means: dict[str, float] = {}
+    stop_messages = []
     for ch, (name, unit, chan) in enumerate(zip(rec.labels, rec.units, bursts)):
-        rows = []
-        for b in chan:
-            peak, mean = stats(ch, b.onset_s, b.offset_s)
-            rows.append({
-                "onset_s": round(b.onset_s, 4),
-                "offset_s": round(b.offset_s, 4),
-                "duration_s": round(b.offset_s - b.onset_s, 4),
-                "peak": round(peak, 3),
-                "mean": round(mean, 3),
-            })
-        channels.append({"name": name, "unit": unit, "bursts": rows})
+        spans = [(b.onset_s, b.offset_s) for b in chan]
+        reps = reps_from_bursts(env[ch], fs, spans, targets.get(name))
+        rows = [
+            {"onset_s": round(b.onset_s, 4), "offset_s": round(b.offset_s, 4),
+             "duration_s": round(b.offset_s - b.onset_s, 4), "peak": round(r.peak, 3), "mean": round(r.mean, 3)}
+            for b, r in zip(chan, reps)
+        ]
+        trend = fatigue_trend(filtered[ch], fs, spans)
+        rule = StoppingRule()
+        for r in reps:
+            rule.add(r.peak)
+        if rule.done:
+            stop_messages.append(f"{display_name(name)}: {rule.message()}")
+        if reps:
+            peaks[name] = float(np.mean([r.peak for r in reps]))
+            means[name] = float(np.mean([r.mean for r in reps]))
+        channels.append({
+            "name": name, "unit": unit, "bursts": rows,
+            "reps": [r.to_dict() for r in reps],
+            "fatigue": trend.to_dict() if trend else None,
+            "quality": quality[ch].to_dict(),
+        })
     result = {
         "file": str(rec.path),
         "sample_rate_hz": float(fs),
@@ -233,6 +252,14 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         "channels": channels,
         "firing_order": [c.to_dict() for c in order if len(c.onsets) >= 2],
         "firing_order_summary": summary(order),
+        "symmetry": [
+            {"muscle": sp.muscle, "left_peak": round(sp.left, 2), "right_peak": round(sp.right, 2),
+             "peak_index_percent": round(sp.index_percent, 1),
+             "mean_index_percent": round(sm.index_percent, 1),
+             "flagged": sp.flagged, "sentence": sp.sentence()}
+            for sp, sm in zip(pairs(peaks), pairs(means))
+        ],
+        "stopping_rule": stop_messages,
     }
     if args.json:
         print(json.dumps(result, indent=2))
@@ -247,6 +274,18 @@ def cmd_analyze(args: argparse.Namespace) -> int:
                 f"  {i:>3} {b['onset_s']:>9.3f} {b['offset_s']:>9.3f} {b['duration_s']:>9.3f}"
                 f" {b['peak']:>9.1f} {b['mean']:>9.1f}"
             )
+    for ch in channels:
+        if ch["fatigue"]:
+            f = ch["fatigue"]
+            print(f"\n{display_name(ch['name'])} median frequency: {f['mdf_hz'][0]:.0f} -> {f['mdf_hz'][-1]:.0f} Hz "
+                  f"({f['mdf_slope_percent_per_min']:+.1f}%/min)")
+    for q in (c["quality"] for c in channels):
+        for problem in q["problems"]:
+            print(f"Signal: {problem}")
+    for sym in result["symmetry"]:
+        print(f"Symmetry: {sym['sentence']} (SI {sym['peak_index_percent']:+.0f}%)")
+    for msg in stop_messages:
+        print(msg)
     if result["firing_order"]:
         print("\nFiring order per contraction:")
         for c in result["firing_order"]:

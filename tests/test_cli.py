@@ -131,3 +131,16 @@ def test_analyze_reports_firing_order(tmp_path, capsys):
     assert j["firing_order_summary"]["glute_first_fraction"] == 0.0
     assert main(["analyze", str(out)]) == 0
     assert "Firing order per contraction" in capsys.readouterr().out
+
+
+def test_analyze_reports_reps_fatigue_symmetry_quality(tmp_path, capsys):
+    out = record(tmp_path, "fatigue", 40.0, "gluteus_maximus_L,gluteus_maximus_R", rate=2000)
+    capsys.readouterr()
+    assert main(["analyze", str(out), "--json"]) == 0
+    j = json.loads(capsys.readouterr().out)
+    left = j["channels"][0]
+    assert len(left["reps"]) == 8 and left["reps"][0]["time_above_target_s"] > 1.5
+    assert left["fatigue"]["mdf_slope_hz_per_min"] < 0
+    assert left["quality"]["ok"]
+    (sym,) = j["symmetry"]
+    assert sym["flagged"] and sym["peak_index_percent"] < -15  # the simulated right side is 20% weaker

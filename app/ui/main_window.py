@@ -76,6 +76,7 @@ class MainWindow(QMainWindow):
         self.recordings_dir = recordings_dir or default_recordings_dir()
         self._seed = seed
         self.stream: LiveStream | None = None
+        self.live = None
         self.rows: list[ChannelRow] = []
         self.frames = 0
         self.setWindowTitle(f"GluteFire {__version__} — live glute activation")
@@ -97,6 +98,18 @@ class MainWindow(QMainWindow):
         )
         self.banner.hide()
         outer.addWidget(self.banner)
+        self.done_banner = QLabel("")
+        self.done_banner.setWordWrap(True)
+        self.done_banner.setStyleSheet(
+            "background: #dcfce7; color: #14532d; padding: 8px 12px; border-radius: 6px; font-size: 15px; font-weight: 600;"
+        )
+        self.done_banner.hide()
+        outer.addWidget(self.done_banner)
+        self.insight = QLabel("")
+        self.insight.setStyleSheet("color: #0f172a; font-size: 15px; padding: 2px 4px;")
+        self.insight.setToolTip("Which muscle fired first in the last rep (onset detector, docs/algorithms.md)")
+        self.insight.hide()
+        outer.addWidget(self.insight)
         self.channels_box = QWidget()
         self.channels_layout = QVBoxLayout(self.channels_box)
         self.channels_layout.setContentsMargins(0, 0, 0, 0)
@@ -336,6 +349,12 @@ class MainWindow(QMainWindow):
         self.prefs.set_last_source(self.source_box.currentData())
         self._build_rows(source)
         self.stream.worker.add_sink(self._on_processed)
+        from app.session.live_analysis import LiveAnalysis
+
+        self.live = LiveAnalysis(source.sample_rate_hz, source.labels)
+        self.stream.worker.add_sink(self.live)
+        self.insight.show()
+        self.done_banner.hide()
         self.stream.event_listeners.append(self._bridge.event.emit)
         self.stream.start()
         self.connect_btn.setText("Disconnect")
@@ -358,6 +377,7 @@ class MainWindow(QMainWindow):
         self.status_timer.stop()
         self.stream.stop()
         self.stream = None
+        self.insight.hide()
         self.connect_btn.setText("Connect")
         self.connect_btn.setChecked(False)
         self.record_btn.setEnabled(False)
@@ -523,6 +543,12 @@ class MainWindow(QMainWindow):
             self.status_rec.setStyleSheet("")
             return
         st = self.stream.status()
+        if self.live is not None:
+            sentence, stop, _n = self.live.snapshot()
+            self.insight.setText(f"Firing order — {sentence}")
+            if stop and not self.done_banner.isVisible():
+                self.done_banner.setText(stop + " Rest and come back tomorrow.")
+                self.done_banner.show()
         self.status_source.setText(st.source + (f" · battery {st.battery_percent}%" if st.battery_percent is not None else ""))
         self.status_rate.setText(f"{st.sample_rate_hz:g} Hz (receiving {st.effective_rate_hz:.0f} Hz)")
         self.status_lost.setText(f"{st.lost_packets} packets lost · {st.lost_samples} samples missing")

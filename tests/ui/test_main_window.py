@@ -151,3 +151,13 @@ def test_screenshots(window, qtbot, tmp_path):
     colours = {img.pixel(x, y) for x in range(0, img.width(), 7) for y in range(0, img.height(), 7)}
     assert len(colours) > 20
     assert all(Path(out / f).stat().st_size > 5000 for f in ("disconnected.png", "streaming.png", "settings.png"))
+
+
+def test_live_firing_order_sentence_for_amnesia(window, qtbot, tmp_path):
+    choose(window.scenario_box, "amnesia")
+    window.connect_source()
+    assert window.insight.isVisible() and "Relax" in window.insight.text()
+    qtbot.waitUntil(lambda: "Hamstring L led Gluteus maximus L by" in window.insight.text(), timeout=12_000)
+    lag = int(window.insight.text().split(" by ")[1].split()[0])
+    assert 120 <= lag <= 180
+    window.grab().save(str(tmp_path / "amnesia-firing-order.png"))

@@ -202,6 +202,11 @@ class MainWindow(QMainWindow):
         self.mark_btn.setToolTip("Put a mark in the recording (M)")
         self.mark_btn.clicked.connect(self.add_mark)
         tb.addWidget(self.mark_btn)
+        self.check_btn = QPushButton("Check contact")
+        self.check_btn.setEnabled(False)
+        self.check_btn.setToolTip("Measure 3 s at rest and say which electrode needs attention")
+        self.check_btn.clicked.connect(self.check_contact)
+        tb.addWidget(self.check_btn)
         tb.addSeparator()
         settings_btn = QPushButton("Settings…")
         settings_btn.clicked.connect(self.open_settings)
@@ -361,6 +366,7 @@ class MainWindow(QMainWindow):
         self.connect_btn.setChecked(True)
         self.record_btn.setEnabled(True)
         self.mark_btn.setEnabled(True)
+        self.check_btn.setEnabled(True)
         self.preset_box.setEnabled(False)
         self.source_box.setEnabled(False)
         self.frame_timer.start(FRAME_MS)
@@ -382,6 +388,7 @@ class MainWindow(QMainWindow):
         self.connect_btn.setChecked(False)
         self.record_btn.setEnabled(False)
         self.mark_btn.setEnabled(False)
+        self.check_btn.setEnabled(False)
         self.preset_box.setEnabled(True)
         self.source_box.setEnabled(True)
         self.update_status()
@@ -487,6 +494,14 @@ class MainWindow(QMainWindow):
         if self.stream is not None and self.stream.recorder is not None:
             self.stream.mark("")
             self.statusBar().showMessage("Mark added", 1500)
+
+    def check_contact(self) -> None:
+        from app.ui.contact_check import ContactCheckDialog
+
+        if self.stream is None:
+            return
+        self.contact_dialog = ContactCheckDialog(self.stream, self)
+        self.contact_dialog.show()
 
     def open_settings(self) -> None:
         from app.ui.settings_dialog import SettingsDialog

@@ -161,3 +161,14 @@ def test_live_firing_order_sentence_for_amnesia(window, qtbot, tmp_path):
     lag = int(window.insight.text().split(" by ")[1].split()[0])
     assert 120 <= lag <= 180
     window.grab().save(str(tmp_path / "amnesia-firing-order.png"))
+
+
+def test_contact_check_says_each_channel_is_good(window, qtbot, tmp_path):
+    window.connect_source()
+    window.check_contact()
+    dlg = window.contact_dialog
+    qtbot.waitUntil(lambda: len(dlg.results) == 2, timeout=6000)
+    assert all(q.ok for q in dlg.results)
+    assert "Gluteus maximus L: good contact" in dlg.text.text()
+    dlg.grab().save(str(tmp_path / "contact-check.png"))
+    dlg.close()

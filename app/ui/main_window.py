@@ -159,6 +159,8 @@ class MainWindow(QMainWindow):
             self._add_device_item(*last)
         self.source_box.addItem("Find a Bluetooth patch…", SCAN_KEY)
         self.source_box.setToolTip("Where the EMG comes from")
+        self.source_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.source_box.setMinimumContentsLength(14)
         key = self.prefs.last_source()
         idx = self.source_box.findData(key)
         self.source_box.setCurrentIndex(idx if idx >= 0 and key != SCAN_KEY else 0)
@@ -168,7 +170,7 @@ class MainWindow(QMainWindow):
         tb.addWidget(QLabel("Exercise"))
         self.scenario_box = QComboBox()
         self.scenario_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.scenario_box.setMinimumContentsLength(22)
+        self.scenario_box.setMinimumContentsLength(15)
         for key, sc in SCENARIOS.items():
             self.scenario_box.addItem(sc.name, key)
             self.scenario_box.setItemData(self.scenario_box.count() - 1, sc.description, Qt.ItemDataRole.ToolTipRole)
@@ -178,7 +180,7 @@ class MainWindow(QMainWindow):
         tb.addWidget(QLabel("Channels"))
         self.preset_box = QComboBox()
         self.preset_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.preset_box.setMinimumContentsLength(22)
+        self.preset_box.setMinimumContentsLength(15)
         for name in PRESETS:
             self.preset_box.addItem(name, name)
         self.preset_box.setCurrentIndex(self.preset_box.findData(self.prefs.preset()))

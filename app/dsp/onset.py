@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import signal
 
+from app.dsp.bursts import quietest_window
 from app.dsp.filters import FilterSettings, StreamingSOS, design_bandpass
 
 
@@ -81,17 +82,7 @@ class Conditioner:
 
 def baseline(conditioned: np.ndarray, fs: float, seconds: float = 0.5) -> tuple[np.ndarray, np.ndarray]:
     """(mean, SD) per channel of the quietest ``seconds`` window (rest between contractions)."""
-    n = max(2, min(conditioned.shape[1], int(seconds * fs)))
-    step = max(1, n // 4)
-    mu = np.empty(conditioned.shape[0])
-    sd = np.empty(conditioned.shape[0])
-    for ch, e in enumerate(conditioned):
-        c = np.cumsum(np.concatenate(([0.0], e)))
-        means = (c[n:] - c[:-n]) / n
-        b = int(np.argmin(means[::step])) * step
-        seg = e[b : b + n]
-        mu[ch], sd[ch] = seg.mean(), seg.std()
-    return mu, sd
+    return quietest_window(conditioned, fs, seconds)
 
 
 class OnsetTracker:

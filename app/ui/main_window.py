@@ -568,7 +568,10 @@ class MainWindow(QMainWindow):
                 self.done_banner.show()
         self.status_source.setText(st.source + (f" · battery {st.battery_percent}%" if st.battery_percent is not None else ""))
         self.status_rate.setText(f"{st.sample_rate_hz:g} Hz (receiving {st.effective_rate_hz:.0f} Hz)")
-        self.status_lost.setText(f"{st.lost_packets} packets lost · {st.lost_samples} samples missing")
+        lost = f"{st.lost_packets} packets lost · {st.lost_samples} samples missing"
+        if st.malformed:
+            lost += f" · {st.malformed} damaged packets skipped"
+        self.status_lost.setText(lost)
         if st.recording:
             self.status_rec.setText(f"● Recording {st.recorded_s:.1f} s → {st.recording}")
             self.status_rec.setStyleSheet("color: #b91c1c; font-weight: 600;")

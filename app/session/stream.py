@@ -211,3 +211,29 @@ class _Window:
                 tuple(c for c in block.crossings if lo <= c.index < hi),
             )
         self.recorder.write(block)
+
+
+class RawCollector:
+    """A DSP-worker sink that keeps the raw samples of the next ``n`` samples (checks, calibration)."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self._parts: list[np.ndarray] = []
+        self.have = 0
+        self._lock = threading.Lock()
+
+    def __call__(self, block: ProcessedBlock) -> None:
+        with self._lock:
+            if self.have < self.n:
+                take = min(block.raw.shape[1], self.n - self.have)
+                self._parts.append(block.raw[:, :take])
+                self.have += take
+
+    @property
+    def full(self) -> bool:
+        with self._lock:
+            return self.have >= self.n
+
+    def data(self) -> np.ndarray:
+        with self._lock:
+            return np.hstack(self._parts) if self._parts else np.empty((0, 0))

@@ -79,8 +79,24 @@ class FiringTile(QFrame):
         self.target.setAccessibleName(f"Target for {display_name(label)}")
         row.addWidget(self.target, 1)
         lay.addLayout(row)
+        self.target_pct = QLabel("")
+        lay.addWidget(self.target_pct)
+        self.mvic = None  # an app.dsp.mvic.MvicReference once calibrated
+        self.target.valueChanged.connect(self._show_target_pct)
         self.firing: bool | None = None
         self.set_state(False, None, 0.0)
+
+    def set_reference(self, mvic, default_target_pct: float = 40.0) -> None:  # type: ignore[no-untyped-def]
+        """Show levels in %MVIC from now on and move the target to ``default_target_pct``."""
+        self.mvic = mvic
+        self.target.setValue(round(mvic.uv(default_target_pct)))
+        self._show_target_pct()
+
+    def _show_target_pct(self, *_: object) -> None:
+        if self.mvic is None:
+            self.target_pct.setText("")
+        else:
+            self.target_pct.setText(f"= {float(self.mvic.percent(self.target.value())):.0f}% MVIC")
 
     def set_state(self, firing: bool, level: float | None, held_s: float) -> None:
         if firing != self.firing:
@@ -91,7 +107,12 @@ class FiringTile(QFrame):
                 f"QFrame#tile QLabel {{ color: {fg}; background: transparent; }}"
             )
             self.state.setText("FIRING" if firing else "Below target")
-        self.level.setText("" if level is None or not np.isfinite(level) else f"{level:.0f} {_unit_text(self.unit)}")
+        if level is None or not np.isfinite(level):
+            self.level.setText("")
+        elif self.mvic is not None:
+            self.level.setText(f"{float(self.mvic.percent(level)):.0f}% MVIC · {level:.0f} {_unit_text(self.unit)}")
+        else:
+            self.level.setText(f"{level:.0f} {_unit_text(self.unit)}")
         self.held.setText(f"{held_s:.1f} s above target" if firing else "")
 
 

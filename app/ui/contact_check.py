@@ -6,31 +6,14 @@ the window stays live meanwhile.
 
 from __future__ import annotations
 
-import threading
-
-import numpy as np
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QVBoxLayout, QWidget
 
 from app.dsp.quality import Quality, assess
 from app.muscles import display_name
-from app.session.stream import LiveStream
+from app.session.stream import LiveStream, RawCollector
 
 CHECK_SECONDS = 3.0
-
-
-class _Collector:
-    def __init__(self, n: int) -> None:
-        self.n = n
-        self.parts: list[np.ndarray] = []
-        self.have = 0
-        self.lock = threading.Lock()
-
-    def __call__(self, block) -> None:  # type: ignore[no-untyped-def]
-        with self.lock:
-            if self.have < self.n:
-                self.parts.append(block.raw)
-                self.have += block.raw.shape[1]
 
 
 class ContactCheckDialog(QDialog):
@@ -50,17 +33,16 @@ class ContactCheckDialog(QDialog):
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
         lay.addWidget(buttons)
-        self._collector = _Collector(int(seconds * stream.fs))
+        self._collector = RawCollector(int(seconds * stream.fs))
         stream.worker.add_sink(self._collector)
         self._timer = QTimer(self)
         self._timer.timeout.connect(self._check)
         self._timer.start(100)
 
     def _check(self) -> None:
-        with self._collector.lock:
-            if self._collector.have < self._collector.n:
-                return
-            raw = np.hstack(self._collector.parts)
+        if not self._collector.full:
+            return
+        raw = self._collector.data()
         self._timer.stop()
         self.stream.worker.remove_sink(self._collector)
         mains = float(self.stream.source.metadata().get("mains_hz", 50) or 50)

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QLabel,
     QMainWindow,
+    QMenu,
     QPushButton,
     QScrollArea,
     QStatusBar,
@@ -33,6 +34,7 @@ from app.dsp.decimate import DISPLAY_BINS_PER_WINDOW
 from app.dsp.worker import aligned_display
 from app.errors import UserError
 from app.muscles import PRESETS
+from app.session.store import Store
 from app.session.stream import LiveStream
 from app.ui import theme
 from app.ui.channel_row import ChannelRow
@@ -70,6 +72,7 @@ class MainWindow(QMainWindow):
         settings: QSettings | None = None,
         recordings_dir: Path | None = None,
         seed: int | None = None,
+        store: Store | None = None,
     ) -> None:
         super().__init__()
         self.prefs = Preferences(settings)
@@ -77,6 +80,7 @@ class MainWindow(QMainWindow):
         self._seed = seed
         self.stream: LiveStream | None = None
         self.live = None
+        self.store = store
         self.rows: list[ChannelRow] = []
         self.frames = 0
         self.setWindowTitle(f"GluteFire {__version__} — live glute activation")
@@ -204,10 +208,12 @@ class MainWindow(QMainWindow):
         self.mark_btn.setToolTip("Put a mark in the recording (M)")
         self.mark_btn.clicked.connect(self.add_mark)
         tb.addWidget(self.mark_btn)
-        self.check_btn = QPushButton("Check contact")
+        self.check_btn = QPushButton("Check ▾")
         self.check_btn.setEnabled(False)
-        self.check_btn.setToolTip("Measure 3 s at rest and say which electrode needs attention")
-        self.check_btn.clicked.connect(self.check_contact)
+        menu = QMenu(self.check_btn)
+        menu.addAction("Check electrode contact (3 s at rest)", self.check_contact)
+        menu.addAction("Calibrate %MVIC…", self.calibrate)
+        self.check_btn.setMenu(menu)
         tb.addWidget(self.check_btn)
         tb.addSeparator()
         settings_btn = QPushButton("Settings…")
@@ -504,6 +510,33 @@ class MainWindow(QMainWindow):
             return
         self.contact_dialog = ContactCheckDialog(self.stream, self)
         self.contact_dialog.show()
+
+    def calibrate(self) -> None:
+        """Guided %MVIC calibration; the references also go to the person's records."""
+        from app.ui.calibration_dialog import CalibrationDialog
+
+        if self.stream is None:
+            return
+        try:
+            if self.store is None:
+                from app.session.store import Store
+
+                self.store = Store()
+        except UserError as exc:
+            self.show_error(str(exc))
+            return
+        dlg = CalibrationDialog(self.stream, self.store, self)
+        self.calibration_dialog = dlg
+        dlg.accepted.connect(lambda: self.apply_references(dlg.references))
+        dlg.show()
+
+    def apply_references(self, refs: dict) -> None:  # type: ignore[type-arg]
+        """Levels in %MVIC and targets at 40% MVIC (change them as usual)."""
+        for row in self.rows:
+            ref = refs.get(row.label)
+            if ref is not None:
+                row.tile.set_reference(ref)
+        self.statusBar().showMessage("Calibrated: levels in %MVIC, targets set to 40% MVIC.", 8000)
 
     def open_settings(self) -> None:
         from app.ui.settings_dialog import SettingsDialog

@@ -172,3 +172,36 @@ def test_contact_check_says_each_channel_is_good(window, qtbot, tmp_path):
     assert "Gluteus maximus L: good contact" in dlg.text.text()
     dlg.grab().save(str(tmp_path / "contact-check.png"))
     dlg.close()
+
+
+def test_mvic_calibration_guides_stores_and_switches_to_percent(window, qtbot, tmp_path):
+    from app.session.store import Store
+    from app.ui.calibration_dialog import CalibrationDialog
+
+    choose(window.scenario_box, "manual")
+    window.connect_source()
+    store = Store(tmp_path / "records.sqlite3")
+    dlg = CalibrationDialog(window.stream, store, window, contractions=3, contract_s=1.2, rest_s=1.3, settle_s=1.5)
+    qtbot.addWidget(dlg)
+    # the simulated person squeezes whenever told to
+    dlg.phase_changed.connect(lambda ph: window.stream.source.press(ph.startswith("contract")))
+    dlg.person.setCurrentText("Ann Example")
+    dlg.show()
+    qtbot.mouseClick(dlg.start_btn, Qt.MouseButton.LeftButton)
+    assert "Relax" in dlg.instruction.text()
+    qtbot.waitUntil(lambda: dlg.save_btn.isEnabled() or "failed" in dlg.instruction.text(), timeout=15_000)
+    assert dlg.save_btn.isEnabled(), dlg.result.text()
+    ref = dlg.references["gluteus_maximus_L"]
+    assert 150 <= ref.value_uv <= 220  # the manual squeeze is 60% of a 300 µV MVIC
+    dlg.grab().save(str(tmp_path / "calibration.png"))
+    dlg.accept()
+    window.apply_references(dlg.references)  # what Check ▾ > Calibrate wires to ``accepted``
+    person = store.find_person("Ann Example")
+    assert person is not None and store.latest_mvic(person.id)["gluteus_maximus_L"].value_uv == ref.value_uv
+    tile = window.rows[0].tile
+    assert tile.target_pct.text() == "= 40% MVIC"
+    assert window.stream.thresholds[0] == pytest.approx(round(0.4 * ref.value_uv))
+    window.refresh()
+    assert "% MVIC" in tile.level.text()
+    window.grab().save(str(tmp_path / "after-calibration.png"))
+    store.close()

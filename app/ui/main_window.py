@@ -368,6 +368,7 @@ class MainWindow(QMainWindow):
         self.stream.worker.add_sink(self.live)
         self.insight.show()
         self.done_banner.hide()
+        self._reload_references()
         self.stream.event_listeners.append(self._bridge.event.emit)
         self.stream.start()
         self.connect_btn.setText("Disconnect")
@@ -527,8 +528,43 @@ class MainWindow(QMainWindow):
             return
         dlg = CalibrationDialog(self.stream, self.store, self)
         self.calibration_dialog = dlg
-        dlg.accepted.connect(lambda: self.apply_references(dlg.references))
+        dlg.accepted.connect(lambda: self._calibrated(dlg.person_name, dlg.references))
         dlg.show()
+
+    def _calibrated(self, person: str, refs: dict) -> None:  # type: ignore[type-arg]
+        self.prefs.set_person(person)
+        self.apply_references(refs)
+
+    def _reload_references(self) -> None:
+        """On Connect: the last calibrated person's stored references, for the muscles present."""
+        name = self.prefs.person()
+        if not name:
+            return
+        try:
+            if self.store is None:
+                from app.session.store import Store
+
+                self.store = Store()
+            person = self.store.find_person(name)
+            refs = self.store.latest_mvic(person.id) if person else {}
+        except UserError as exc:
+            self.show_error(str(exc))
+            return
+        if not refs:
+            return
+        from app.dsp.mvic import MvicReference
+
+        found = {
+            lb: MvicReference(lb, r.value_uv, r.method, r.window_ms, r.n_contractions, r.fraction, r.recorded_at)
+            for lb, r in refs.items()
+        }
+        for row in self.rows:
+            ref = found.get(row.label)
+            if ref is not None:
+                row.tile.mvic = ref
+                row.tile._show_target_pct()
+        if any(row.tile.mvic for row in self.rows):
+            self.statusBar().showMessage(f"%MVIC references of {name} loaded.", 6000)
 
     def apply_references(self, refs: dict) -> None:  # type: ignore[type-arg]
         """Levels in %MVIC and targets at 40% MVIC (change them as usual)."""

@@ -99,3 +99,10 @@ class Preferences:
 
     def set_last_device(self, address: str, protocol: str, name: str) -> None:
         self.q.setValue("source/device", f"{address}|{protocol}|{name}")
+
+    def person(self) -> str:
+        """The person last calibrated (their %MVIC references reload on Connect)."""
+        return str(self.q.value("person/name", ""))
+
+    def set_person(self, name: str) -> None:
+        self.q.setValue("person/name", name)

@@ -195,7 +195,7 @@ def test_mvic_calibration_guides_stores_and_switches_to_percent(window, qtbot, t
     assert 150 <= ref.value_uv <= 220  # the manual squeeze is 60% of a 300 µV MVIC
     dlg.grab().save(str(tmp_path / "calibration.png"))
     dlg.accept()
-    window.apply_references(dlg.references)  # what Check ▾ > Calibrate wires to ``accepted``
+    window._calibrated("Ann Example", dlg.references)  # what Check ▾ > Calibrate wires to ``accepted``
     person = store.find_person("Ann Example")
     assert person is not None and store.latest_mvic(person.id)["gluteus_maximus_L"].value_uv == ref.value_uv
     tile = window.rows[0].tile
@@ -204,4 +204,11 @@ def test_mvic_calibration_guides_stores_and_switches_to_percent(window, qtbot, t
     window.refresh()
     assert "% MVIC" in tile.level.text()
     window.grab().save(str(tmp_path / "after-calibration.png"))
+    # the next session with the same person shows %MVIC straight away
+    window.disconnect_source()
+    window.store = store
+    window.connect_source()
+    assert window.rows[0].tile.mvic is not None
+    assert window.rows[0].tile.mvic.value_uv == pytest.approx(ref.value_uv)
+    window.disconnect_source()
     store.close()

@@ -368,20 +368,23 @@ class MainWindow(QMainWindow):
         self.stream.worker.add_sink(self.live)
         self.insight.show()
         self.done_banner.hide()
-        self._reload_references()
         self.stream.event_listeners.append(self._bridge.event.emit)
         self.stream.start()
-        self.connect_btn.setText("Disconnect")
-        self.connect_btn.setChecked(True)
-        self.record_btn.setEnabled(True)
-        self.mark_btn.setEnabled(True)
-        self.check_btn.setEnabled(True)
-        self.preset_box.setEnabled(False)
-        self.source_box.setEnabled(False)
+        self._set_connected(True)
         self.frame_timer.start(FRAME_MS)
         self.status_timer.start(STATUS_MS)
         self.hide_error()
+        self._reload_references()
         self.update_status()
+
+    def _set_connected(self, on: bool) -> None:
+        """Enable what works while streaming; lock what must not change mid-stream."""
+        self.connect_btn.setText("Disconnect" if on else "Connect")
+        self.connect_btn.setChecked(on)
+        for w in (self.record_btn, self.mark_btn, self.check_btn):
+            w.setEnabled(on)
+        for w in (self.preset_box, self.source_box):
+            w.setEnabled(not on)
 
     def disconnect_source(self) -> None:
         if self.stream is None:
@@ -393,13 +396,7 @@ class MainWindow(QMainWindow):
         self.stream.stop()
         self.stream = None
         self.insight.hide()
-        self.connect_btn.setText("Connect")
-        self.connect_btn.setChecked(False)
-        self.record_btn.setEnabled(False)
-        self.mark_btn.setEnabled(False)
-        self.check_btn.setEnabled(False)
-        self.preset_box.setEnabled(True)
-        self.source_box.setEnabled(True)
+        self._set_connected(False)
         self.update_status()
 
     def _build_rows(self, source: Source) -> None:

@@ -1,37 +1,138 @@
-"""Muscle fatigue from the EMG spectrum, and the seed's stopping rule.
+"""Muscle fatigue from the EMG spectrum, and the seed article's stopping rule.
 
-Median (MDF) and mean (MNF) power frequency of the band-passed signal per contraction (Welch PSD,
-~0.25 s segments), and their slope over the session by least squares, in Hz/min and %/min of the
-first value. A falling MDF is the classic sign of fatigue (Basmajian & De Luca 1985; Merletti,
-Knaflitz & De Luca 1990, J Appl Physiol 69:1810). Compare contractions at similar force: MNF
-depends on force below ~25-30% MVC.
+Median frequency (MDF: splits the power spectrum into two halves) and mean frequency (MNF:
+power-weighted mean) of the band-passed signal, from a Welch PSD (Welch 1967; Hann windows of
+0.25 s, 50% overlap, 20-450 Hz). One value per contraction (its middle 60%, away from the rise
+and the release) or, in holds longer than ``long_hold_s``, one per ``epoch_s`` epoch. Their trend
+over the session: least-squares slope in Hz/min and in %/min of the fitted value at the first
+point. A falling MDF/MNF is the classic sign of fatigue (Basmajian & De Luca 1985; Merletti,
+Knaflitz & De Luca 1990, J Appl Physiol 69:1810; MDF is the more robust at low SNR). Compare
+contractions at similar force: MNF depends on force below ~25-30% MVC.
 
-``StoppingRule``: stop for the day when the quality of effort drops below 90% of the session's
+``StoppingRule``: stop for the day once the quality of effort stays below 90% of the session's
 best for N consecutive reps (seed article: "when velocity drops below 90% of best effort, the
 nervous system is done learning for the day"), applied to rep peaks.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
-from scipy import signal
+
+from app.dsp.onset import Burst
 
 
-def spectrum_frequencies(segment: np.ndarray, fs: float) -> tuple[float, float]:
-    """(MDF, MNF) in Hz of a band-passed segment."""
-    seg = segment[np.isfinite(segment)]
-    nper = min(seg.size, int(2 ** np.floor(np.log2(max(16, 0.25 * fs)))))
-    f, p = signal.welch(seg, fs, nperseg=nper)
-    band = (f >= 20) & (f <= min(450, fs / 2))
-    f, p = f[band], p[band]
-    c = np.cumsum(p)
-    if c[-1] <= 0:
-        return float("nan"), float("nan")
-    mdf = float(np.interp(c[-1] / 2, c, f))
-    mnf = float(np.sum(f * p) / np.sum(p))
+@dataclass(frozen=True)
+class FatigueSettings:
+    segment_s: float = 0.25  # Welch segment (Hann, 50% overlap): 4 Hz resolution
+    middle: float = 0.6  # share of a contraction analysed (its middle)
+    min_len_s: float = 0.3  # shorter contractions are skipped
+    long_hold_s: float = 4.0  # holds at least this long are cut into epochs
+    epoch_s: float = 1.0
+    low_hz: float = 20.0
+    high_hz: float = 450.0
+
+
+def _welch_many(x: np.ndarray, fs: float, spans: list[tuple[int, int]], s: FatigueSettings
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """Welch PSDs of many segments of ``x`` in one FFT call: (frequencies, (segments, bins)).
+
+    Hann windows of ``segment_s`` (shorter segments: their own length, each alone), 50% overlap,
+    mean removed per window; scaled as a density (the scale cancels in MDF and MNF).
+    """
+    nper = max(16, int(round(s.segment_s * fs)))
+    frames: list[np.ndarray] = []
+    owner: list[int] = []
+    short: list[tuple[int, np.ndarray]] = []
+    for k, (a, b) in enumerate(spans):
+        seg = x[a:b]
+        if seg.size < nper:
+            short.append((k, seg))
+            continue
+        step = nper // 2
+        nfr = 1 + (seg.size - nper) // step
+        idx = np.arange(nper)[None, :] + step * np.arange(nfr)[:, None]
+        frames.append(seg[idx])
+        owner += [k] * nfr
+    f = np.fft.rfftfreq(nper, 1.0 / fs)
+    psd = np.full((len(spans), f.size), np.nan)
+    if frames:
+        fr = np.concatenate(frames)
+        fr = fr - fr.mean(axis=1, keepdims=True)
+        win = np.hanning(nper + 1)[:-1]  # periodic Hann, as scipy's welch uses
+        spec = np.abs(np.fft.rfft(fr * win, axis=1)) ** 2 / (fs * np.sum(win * win))
+        own = np.asarray(owner)
+        starts = np.flatnonzero(np.r_[True, own[1:] != own[:-1]])
+        psd[own[starts]] = np.add.reduceat(spec, starts, axis=0) / np.diff(np.r_[starts, own.size])[:, None]
+    for k, seg in short:  # a short segment: one window of its own length, resampled onto f
+        if seg.size >= 16:
+            win = np.hanning(seg.size + 1)[:-1]
+            sp = np.abs(np.fft.rfft((seg - seg.mean()) * win)) ** 2 / (fs * np.sum(win * win))
+            psd[k] = np.interp(f, np.fft.rfftfreq(seg.size, 1.0 / fs), sp)
+    return f, psd
+
+
+def _mdf_mnf(f: np.ndarray, psd: np.ndarray, s: FatigueSettings, fs: float) -> tuple[np.ndarray, np.ndarray]:
+    band = (f >= s.low_hz) & (f <= min(s.high_hz, 0.5 * fs))
+    fb, p = f[band], psd[:, band]
+    c = np.cumsum(p, axis=1)
+    total = c[:, -1] if fb.size else np.zeros(psd.shape[0])
+    mdf = np.full(psd.shape[0], np.nan)
+    mnf = np.full(psd.shape[0], np.nan)
+    ok = np.isfinite(total) & (total > 0) & (fb.size >= 2)
+    for i in np.flatnonzero(ok):
+        mdf[i] = np.interp(0.5 * total[i], c[i], fb)
+    mnf[ok] = (p[ok] * fb).sum(axis=1) / total[ok]
     return mdf, mnf
+
+
+def spectrum_frequencies(segment: np.ndarray, fs: float, settings: FatigueSettings | None = None) -> tuple[float, float]:
+    """(MDF, MNF) in Hz of a band-passed segment; NaN when it carries no power."""
+    s = settings or FatigueSettings()
+    seg = np.asarray(segment, dtype=np.float64)
+    seg = seg[np.isfinite(seg)]
+    if seg.size < 16:
+        return float("nan"), float("nan")
+    f, psd = _welch_many(seg, fs, [(0, seg.size)], s)
+    mdf, mnf = _mdf_mnf(f, psd, s, fs)
+    return float(mdf[0]), float(mnf[0])
+
+
+def spectral_points(filtered: np.ndarray, fs: float, bursts: Sequence[tuple[float, float] | Burst],
+                    settings: FatigueSettings | None = None) -> list[tuple[float, float, float]]:
+    """(time_s, MDF, MNF) per contraction, or per epoch inside long holds."""
+    s = settings or FatigueSettings()
+    x = np.nan_to_num(np.asarray(filtered, dtype=np.float64))
+    spans: list[tuple[float, float]] = []
+    for b in bursts:
+        on, off = (b.onset_s, b.offset_s) if isinstance(b, Burst) else b
+        dur = off - on
+        if dur < s.min_len_s:
+            continue
+        edge = 0.5 * (1.0 - s.middle) * dur
+        if dur >= s.long_hold_s:
+            # epochs tiling the hold after its rise and before its release
+            edge = min(edge, 0.5)
+            n_ep = int((dur - 2 * edge) // s.epoch_s)
+            spans += [(on + edge + k * s.epoch_s, on + edge + (k + 1) * s.epoch_s) for k in range(n_ep)]
+        else:
+            spans.append((on + edge, off - edge))
+    if not spans:
+        return []
+    idx = [(max(0, int(a * fs)), min(x.size, int(z * fs))) for a, z in spans]
+    f, psd = _welch_many(x, fs, idx, s)
+    mdf, mnf = _mdf_mnf(f, psd, s, fs)
+    return [(0.5 * (a + z), float(md), float(mn)) for (a, z), md, mn in zip(spans, mdf, mnf) if np.isfinite(md)]
+
+
+def _slope(t_s: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """(slope per minute, slope in % per minute of the fitted value at the first point)."""
+    slope, icpt = np.polyfit(t_s / 60.0, y, 1)
+    first = icpt + slope * t_s[0] / 60.0
+    return float(slope), float(slope / first * 100.0) if first > 0 else float("nan")
 
 
 @dataclass(frozen=True)
@@ -41,55 +142,86 @@ class FatigueTrend:
     mnf_hz: list[float]
     mdf_slope_hz_per_min: float
     mdf_slope_percent_per_min: float
+    mnf_slope_hz_per_min: float = float("nan")
+    mnf_slope_percent_per_min: float = float("nan")
 
-    def to_dict(self) -> dict:
+    @property
+    def fatiguing(self) -> bool:
+        """MDF falling by more than 5%/min (the spectrum compresses with fatigue)."""
+        return self.mdf_slope_percent_per_min < -5.0
+
+    def sentence(self) -> str:
+        first, last = self.mdf_hz[0], self.mdf_hz[-1]
+        trend = "falling: the muscle is tiring" if self.fatiguing else "steady"
+        return (f"Median frequency {first:.0f} -> {last:.0f} Hz over {len(self.mdf_hz)} points "
+                f"({self.mdf_slope_percent_per_min:+.1f}%/min), {trend}.")
+
+    def to_dict(self) -> dict[str, Any]:
         return {
+            "points": len(self.mdf_hz),
+            "times_s": [round(v, 3) for v in self.times_s],
             "mdf_hz": [round(v, 1) for v in self.mdf_hz],
             "mnf_hz": [round(v, 1) for v in self.mnf_hz],
             "mdf_slope_hz_per_min": round(self.mdf_slope_hz_per_min, 2),
             "mdf_slope_percent_per_min": round(self.mdf_slope_percent_per_min, 2),
+            "mnf_slope_hz_per_min": round(self.mnf_slope_hz_per_min, 2),
+            "mnf_slope_percent_per_min": round(self.mnf_slope_percent_per_min, 2),
+            "fatiguing": self.fatiguing,
+            "sentence": self.sentence(),
         }
 
 
-def fatigue_trend(filtered: np.ndarray, fs: float, bursts: list[tuple[float, float]],
-                  min_len_s: float = 0.3) -> FatigueTrend | None:
-    """MDF/MNF per contraction (its middle 60%) and the MDF slope; None with fewer than 3."""
-    t, mdf, mnf = [], [], []
-    for on, off in bursts:
-        if off - on < min_len_s:
-            continue
-        a = int((on + 0.2 * (off - on)) * fs)
-        b = int((off - 0.2 * (off - on)) * fs)
-        md, mn = spectrum_frequencies(filtered[a:b], fs)
-        if np.isfinite(md):
-            t.append(on)
-            mdf.append(md)
-            mnf.append(mn)
-    if len(t) < 3:
+def fatigue_trend(filtered: np.ndarray, fs: float, bursts: Sequence[tuple[float, float] | Burst],
+                  min_len_s: float | None = None, settings: FatigueSettings | None = None,
+                  min_points: int = 3) -> FatigueTrend | None:
+    """MDF/MNF per contraction (or epoch) and their slopes; None with fewer than ``min_points``."""
+    s = settings or FatigueSettings()
+    if min_len_s is not None:
+        s = FatigueSettings(s.segment_s, s.middle, min_len_s, s.long_hold_s, s.epoch_s, s.low_hz, s.high_hz)
+    pts = spectral_points(filtered, fs, bursts, s)
+    if len(pts) < max(2, min_points):
         return None
-    slope = float(np.polyfit(np.array(t) / 60.0, mdf, 1)[0])
-    return FatigueTrend(t, mdf, mnf, slope, slope / mdf[0] * 100.0)
+    t = np.array([p[0] for p in pts])
+    mdf = np.array([p[1] for p in pts])
+    mnf = np.array([p[2] for p in pts])
+    if np.ptp(t) <= 0:
+        return None
+    md = _slope(t, mdf)
+    mn = _slope(t, mnf)
+    return FatigueTrend(t.tolist(), mdf.tolist(), mnf.tolist(), md[0], md[1], mn[0], mn[1])
 
 
 class StoppingRule:
-    """Feed rep peaks; ``done`` turns True once ``consecutive`` reps stay below 90% of the best."""
+    """Feed rep peaks; ``done`` turns True once ``consecutive`` reps in a row stay below
+    ``fraction`` of the session's best (the best so far, including the rep just fed)."""
 
     def __init__(self, fraction: float = 0.9, consecutive: int = 3) -> None:
+        if not 0 < fraction <= 1 or consecutive < 1:
+            raise ValueError("fraction must be in (0, 1] and consecutive >= 1")
         self.fraction = fraction
         self.consecutive = consecutive
         self.best = 0.0
+        self.best_rep = 0
+        self.reps = 0
         self.below = 0
         self.done = False
+        self.done_at_rep: int | None = None
 
     def add(self, peak: float) -> bool:
-        self.best = max(self.best, peak)
+        self.reps += 1
+        if peak > self.best:
+            self.best, self.best_rep = float(peak), self.reps
         self.below = self.below + 1 if peak < self.fraction * self.best else 0
-        if self.below >= self.consecutive:
-            self.done = True
+        if self.below >= self.consecutive and not self.done:
+            self.done, self.done_at_rep = True, self.reps
         return self.done
 
-    def message(self) -> str:
+    @property
+    def reason(self) -> str:
         if not self.done:
             return ""
-        return (f"Done for today: the last {self.below} reps stayed below "
-                f"{self.fraction * 100:.0f}% of your best.")
+        return (f"the last {self.below} reps stayed below {self.fraction * 100:.0f}% of your best "
+                f"(rep {self.best_rep}), so the muscle is no longer learning the pattern well")
+
+    def message(self) -> str:
+        return f"Done for today: {self.reason}." if self.done else ""

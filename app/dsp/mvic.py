@@ -1,75 +1,145 @@
 """%MVIC normalisation: the reference from maximal (or submaximal) calibration contractions.
 
-Reference = mean, over the calibration contractions, of each contraction's best ``window_ms`` RMS
-(default 500 ms; ISEK CEDE normalisation matrix, Besomi et al. 2020, JEK 53:102438). For people
-who cannot contract maximally (pain), a submaximal reference recorded at a known fraction of
-effort gives "%ref" values scaled by that fraction; reports say which was used.
+Maximal reference (default): the person makes ``contractions`` maximal voluntary isometric
+contractions (3 x 5 s with rest between); each is found by the onset detector, and the
+reference is the mean, over the contractions, of each one's best ``window_ms`` (500 ms) moving
+RMS of the band-passed signal (the same causal band-pass as the live chain, so the reference
+and the live envelope share one µV scale). This is the "peak RMS over a 500 ms window,
+averaged over trials" normalisation of the ISEK consensus matrix (CEDE project: Besomi et al.
+2020, J Electromyogr Kinesiol 53:102438).
+
+Submaximal reference (people in pain, or early rehabilitation): the contractions are held at a
+known fraction of maximal effort (e.g. 50%). Values are then reported as "%MVIC (est.)" =
+value / reference x fraction x 100, which assumes EMG amplitude grows in proportion to effort;
+that holds only roughly (the EMG-force relation of large muscles is often curvilinear), so the
+CEDE matrix asks that the reference task and level are reported alongside: ``unit`` and
+``describe()`` say so, and ``percent_of_reference`` gives the plain %ref.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import numpy as np
 
-from app.dsp.bursts import detect_bursts
-from app.dsp.filters import FilterSettings, design_bandpass
+from app.dsp.filters import FilterSettings
+from app.dsp.onset import Burst, OnsetSettings, detect_bursts
+from app.dsp.pipeline import process_whole
 from app.errors import UserError
 
 
 @dataclass(frozen=True)
+class MvicSettings:
+    window_ms: float = 500.0
+    contractions: int = 3
+    fraction: float = 1.0  # effort of the reference contractions (1.0 = maximal)
+
+
+@dataclass(frozen=True)
 class MvicReference:
+    """One channel's reference amplitude (µV RMS) and how it was obtained."""
+
     label: str
     value_uv: float
     method: str  # "maximal" or "submaximal"
     window_ms: float
     n_contractions: int
-    fraction: float = 1.0  # effort of the reference contractions (1.0 = maximal)
+    fraction: float = 1.0
     recorded_at: str = ""
 
+    @property
+    def unit(self) -> str:
+        return "%MVIC" if self.fraction >= 1.0 else "%MVIC (est.)"
+
+    def describe(self) -> str:
+        if self.fraction >= 1.0:
+            return (f"%MVIC: mean of the best {self.window_ms:g} ms RMS of {self.n_contractions} maximal "
+                    f"contractions = {self.value_uv:.0f} µV")
+        return (f"%MVIC estimated from a {self.fraction * 100:.0f}% effort reference ({self.value_uv:.0f} µV, "
+                f"best {self.window_ms:g} ms RMS of {self.n_contractions} contractions), assuming "
+                "EMG grows in proportion to effort")
+
     def percent(self, envelope_uv: np.ndarray | float) -> np.ndarray | float:
-        """Envelope in %MVIC (or %ref x fraction for a submaximal reference)."""
+        """Envelope (µV) in %MVIC (estimated from a submaximal reference when fraction < 1)."""
         return np.asarray(envelope_uv) / self.value_uv * 100.0 * self.fraction
 
-    def uv(self, percent: float) -> float:
-        """A %MVIC target back to µV (what the live threshold needs)."""
+    def percent_of_reference(self, envelope_uv: np.ndarray | float) -> np.ndarray | float:
+        """Envelope (µV) in % of the reference contraction itself (%ref, no scaling)."""
+        return np.asarray(envelope_uv) / self.value_uv * 100.0
+
+    def uv(self, percent: float | np.ndarray) -> float | np.ndarray:
+        """A %MVIC value (e.g. a target) back to µV, what the live threshold needs."""
         return percent / 100.0 / self.fraction * self.value_uv
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, d: dict) -> MvicReference:
-        return cls(**d)
+    def from_dict(cls, d: dict[str, Any]) -> MvicReference:
+        keys = {"label", "value_uv", "method", "window_ms", "n_contractions", "fraction", "recorded_at"}
+        return cls(**{k: v for k, v in d.items() if k in keys})
+
+
+def to_percent(envelope_uv: np.ndarray | float, ref: MvicReference) -> np.ndarray | float:
+    return ref.percent(envelope_uv)
+
+
+def to_uv(percent: float | np.ndarray, ref: MvicReference) -> float | np.ndarray:
+    return ref.uv(percent)
 
 
 def best_window_rms(filtered: np.ndarray, fs: float, window_ms: float) -> float:
-    """Highest moving RMS over ``window_ms`` in a band-passed segment."""
-    n = max(1, int(window_ms * fs / 1000.0))
-    if filtered.size < n:
-        return float(np.sqrt(np.mean(filtered**2))) if filtered.size else 0.0
-    c = np.cumsum(np.concatenate(([0.0], filtered**2)))
-    return float(np.sqrt(np.max((c[n:] - c[:-n]) / n)))
+    """Highest moving RMS over ``window_ms`` in a band-passed segment (µV)."""
+    x = np.asarray(filtered, dtype=np.float64)
+    n = max(1, int(round(window_ms * fs / 1000.0)))
+    if x.size < n:
+        return float(np.sqrt(np.mean(x * x))) if x.size else 0.0
+    c = np.concatenate(([0.0], np.cumsum(x * x)))
+    return float(np.sqrt(max(0.0, np.max((c[n:] - c[:-n]) / n))))
 
 
-def reference_from_recording(raw: np.ndarray, fs: float, labels: tuple[str, ...], window_ms: float = 500.0,
-                             expected: int = 3, fraction: float = 1.0) -> list[MvicReference]:
-    """One reference per channel from a calibration recording of ``expected`` contractions."""
-    from scipy import signal
+def reference_from_segments(filtered: np.ndarray, fs: float, spans: Iterable[tuple[float, float] | Burst],
+                            label: str, window_ms: float = 500.0, expected: int = 3,
+                            fraction: float = 1.0, recorded_at: str = "") -> MvicReference:
+    """Reference of one channel from its calibration contractions (onset, offset in s).
 
+    The ``expected`` strongest contractions count (a split or an extra twitch does not drag the
+    mean down); each contributes its best ``window_ms`` RMS.
+    """
     if not 0 < fraction <= 1:
         raise UserError("The reference effort must be between 0 and 100%.")
-    filt = signal.sosfiltfilt(design_bandpass(FilterSettings(), fs), np.nan_to_num(raw), axis=1)
-    bursts = detect_bursts(raw, fs)
+    x = np.asarray(filtered, dtype=np.float64)
+    vals = []
+    for sp in spans:
+        on, off = (sp.onset_s, sp.offset_s) if isinstance(sp, Burst) else sp
+        if off - on < window_ms / 1000.0:
+            continue
+        vals.append(best_window_rms(x[max(0, int(on * fs)) : int(off * fs)], fs, window_ms))
+    if not vals:
+        raise UserError(f"No contraction of at least {window_ms:g} ms was found on {label}; "
+                        "try again, holding each contraction.")
+    best = sorted(vals, reverse=True)[: max(1, expected)]
+    return MvicReference(label, float(np.mean(best)), "maximal" if fraction >= 1.0 else "submaximal",
+                         float(window_ms), len(best), float(fraction), recorded_at)
+
+
+def reference_from_recording(raw: np.ndarray, fs: float, labels: Sequence[str], window_ms: float = 500.0,
+                             expected: int = 3, fraction: float = 1.0, filters: FilterSettings | None = None,
+                             onset: OnsetSettings | None = None) -> list[MvicReference]:
+    """One reference per channel from a calibration recording of ``expected`` contractions."""
+    x = np.nan_to_num(np.atleast_2d(np.asarray(raw, dtype=np.float64)))
+    proc = process_whole(x, fs, filters)
+    s = onset or OnsetSettings()
+    if s.input == "raw":
+        s = OnsetSettings(**{**s.to_dict(), "input": "filtered"})
+    bursts = detect_bursts(proc.filtered, fs, s, envelope=proc.envelope, envelope_delay_s=0.0)
     now = _dt.datetime.now(_dt.timezone.utc).astimezone().isoformat(timespec="seconds")
-    out = []
-    for ch, label in enumerate(labels):
-        found = [b for b in bursts[ch] if b.offset_s - b.onset_s >= window_ms / 1000.0]
-        if not found:
-            raise UserError(f"No contraction of at least {window_ms:g} ms was found on {label}; try again, holding each contraction.")
-        best = sorted((best_window_rms(filt[ch, int(b.onset_s * fs) : int(b.offset_s * fs)], fs, window_ms) for b in found), reverse=True)
-        vals = best[:expected]
-        out.append(MvicReference(label, float(np.mean(vals)), "maximal" if fraction == 1.0 else "submaximal",
-                                 window_ms, len(vals), fraction, now))
-    return out
+    return [reference_from_segments(proc.filtered[ch], fs, bursts[ch], label, window_ms, expected, fraction, now)
+            for ch, label in enumerate(labels)]
+
+
+def by_label(refs: Iterable[MvicReference]) -> dict[str, MvicReference]:
+    return {r.label: r for r in refs}

@@ -1,0 +1,80 @@
+"""Fatigue: MDF/MNF fall when the simulated muscle tires; the 90%-of-best stopping rule."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from app.devices.emg_model import Artefacts, synthesize
+from app.dsp.fatigue import FatigueSettings, StoppingRule, fatigue_trend, spectral_points, spectrum_frequencies
+from app.dsp.onset import detect_bursts
+from app.dsp.pipeline import process_whole
+
+FS = 2000.0
+ART = Artefacts(2.0, 0.0, 50.0, 0.0)
+
+
+def fatiguing_reps(reps: int = 12, fatigue_to: float = 1.0, seed: int = 1) -> np.ndarray:
+    n = int(FS * (2 + reps * 5))
+    act = np.zeros((1, n))
+    fat = np.zeros((1, n))
+    for k in range(reps):
+        a = int((2 + 5 * k) * FS)
+        act[0, a : a + int(3 * FS)] = 150.0
+        fat[0, a : a + int(3 * FS)] = fatigue_to * k / (reps - 1)
+    return synthesize(act, FS, seed=seed, artefacts=ART, fatigue=fat)
+
+
+def test_fatigue_gives_a_falling_median_frequency_from_a_plausible_start():
+    x = fatiguing_reps()
+    trend = fatigue_trend(process_whole(x, FS).filtered[0], FS, detect_bursts(x, FS)[0])
+    assert trend is not None and len(trend.mdf_hz) == 12
+    assert 80.0 <= trend.mdf_hz[0] <= 120.0  # fresh limb muscle: ~85-115 Hz
+    assert trend.mdf_slope_hz_per_min < -10 and trend.mdf_slope_percent_per_min < -10
+    assert trend.mnf_slope_hz_per_min < 0 and all(mn > md for md, mn in zip(trend.mdf_hz, trend.mnf_hz))
+    assert trend.fatiguing and "falling" in trend.sentence()
+    d = trend.to_dict()
+    assert d["points"] == 12 and d["mdf_slope_hz_per_min"] == pytest.approx(trend.mdf_slope_hz_per_min, abs=0.01)
+
+
+def test_fresh_reps_give_a_flat_trend():
+    x = fatiguing_reps(fatigue_to=0.0, seed=2)
+    trend = fatigue_trend(process_whole(x, FS).filtered[0], FS, detect_bursts(x, FS)[0])
+    assert trend is not None and abs(trend.mdf_slope_percent_per_min) < 8 and not trend.fatiguing
+    assert 80.0 <= float(np.median(trend.mdf_hz)) <= 120.0
+
+
+def test_a_long_hold_is_cut_into_epochs():
+    n = int(FS * 24)
+    act = np.zeros((1, n))
+    act[0, int(2 * FS) : int(22 * FS)] = 150.0
+    fat = np.clip((np.arange(n) / FS - 2.0) / 20.0, 0, 1)[None, :]
+    x = synthesize(act, FS, seed=3, artefacts=ART, fatigue=fat)
+    bursts = detect_bursts(x, FS)[0]
+    assert len(bursts) == 1
+    pts = spectral_points(process_whole(x, FS).filtered[0], FS, bursts, FatigueSettings(epoch_s=1.0))
+    assert len(pts) == 19  # 20 s hold minus 0.5 s at each end, 1 s epochs
+    trend = fatigue_trend(process_whole(x, FS).filtered[0], FS, bursts)
+    assert trend is not None and trend.mdf_slope_hz_per_min < -20
+
+
+def test_spectrum_of_a_tone():
+    t = np.arange(4000) / FS
+    mdf, mnf = spectrum_frequencies(np.sin(2 * np.pi * 100 * t), FS)
+    assert mdf == pytest.approx(100, abs=3) and mnf == pytest.approx(100, abs=3)
+    assert np.isnan(spectrum_frequencies(np.zeros(4000), FS)[0])
+
+
+def test_stopping_rule_after_consecutive_reps_below_90_percent_of_best():
+    rule = StoppingRule(fraction=0.9, consecutive=3)
+    for p in (100, 110, 98, 100, 97, 98):  # 100 >= 99 (90% of 110) resets the count
+        assert not rule.add(p)
+    assert rule.add(96)
+    assert rule.done and rule.done_at_rep == 7
+    msg = rule.message()
+    assert msg.startswith("Done for today: the last 3 reps stayed below 90% of your best (rep 2)")
+    steady = StoppingRule(consecutive=2)
+    assert not any(steady.add(p) for p in (100, 95, 92, 99, 91, 96))
+    assert steady.message() == ""
+    with pytest.raises(ValueError):
+        StoppingRule(fraction=1.5)

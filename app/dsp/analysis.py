@@ -1,0 +1,259 @@
+"""Offline analysis of a recording: the one entry point behind ``glutefire analyze``.
+
+``analyze(raw, fs, labels)`` runs, on all channels at once:
+
+1. the live chain (``pipeline.process_whole``): causal band-pass, moving-RMS envelope (one
+   ``sosfilt`` over all channels), so the numbers match what the live window showed;
+2. onsets and offsets (``onset.detect_bursts``: TKEO-conditioned double threshold, automatic
+   rest baseline) on the band-passed signal;
+3. reps and holds per channel (``reps``), in µV or, with %MVIC references, in %MVIC;
+4. firing order per contraction and its summary (``firing_order``);
+5. left/right symmetry of peak and mean activation (``symmetry``);
+6. median/mean frequency per contraction and their trend (``fatigue``), and the 90%-of-best
+   stopping rule on rep peaks;
+7. signal quality per channel at rest (``quality``).
+
+``Analysis.to_dict()`` is JSON-ready; ``Analysis.to_table()`` is a fixed-width text report.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from app.dsp.fatigue import FatigueSettings, FatigueTrend, StoppingRule, fatigue_trend
+from app.dsp.filters import FilterSettings
+from app.dsp.firing_order import Contraction, FiringSummary, firing_order, summarize
+from app.dsp.mvic import MvicReference
+from app.dsp.onset import Burst, OnsetSettings, detect_bursts
+from app.dsp.pipeline import process_whole
+from app.dsp.quality import Quality, QualitySettings, assess
+from app.dsp.reps import Rep, RepSummary, reps_from_bursts, summarize_reps
+from app.dsp.symmetry import FLAG_PERCENT, PairSymmetry, symmetry
+from app.muscles import display_name
+
+
+@dataclass(frozen=True)
+class AnalysisSettings:
+    filters: FilterSettings = field(default_factory=FilterSettings)
+    onset: OnsetSettings = field(default_factory=OnsetSettings)
+    fatigue: FatigueSettings = field(default_factory=FatigueSettings)
+    quality: QualitySettings = field(default_factory=QualitySettings)
+    firing_window_s: float = 0.5
+    stop_fraction: float = 0.9
+    stop_consecutive: int = 3
+    mains_hz: float | None = None  # None: check both 50 and 60 Hz
+
+
+NO_TREND = {"points": 0, "sentence": "Too few contractions for a trend."}
+
+
+@dataclass(frozen=True)
+class ChannelAnalysis:
+    name: str
+    unit: str  # of reps, targets and symmetry: "µV" or "%MVIC"
+    bursts: list[Burst]
+    reps: list[Rep]
+    rep_summary: RepSummary | None
+    target: float | None  # in ``unit``
+    fatigue: FatigueTrend | None
+    quality: Quality
+    stop_message: str
+    mvic: MvicReference | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "display_name": display_name(self.name),
+            "unit": self.unit,
+            "target": None if self.target is None else round(self.target, 3),
+            "bursts": [b.to_dict() for b in self.bursts],
+            "reps": [r.to_dict() for r in self.reps],
+            "rep_summary": self.rep_summary.to_dict() if self.rep_summary else None,
+            "fatigue": self.fatigue.to_dict() if self.fatigue else NO_TREND,
+            "quality": self.quality.to_dict(),
+            "stopping_rule": self.stop_message or None,
+            "mvic": self.mvic.to_dict() if self.mvic else None,
+        }
+
+
+def _finite(obj: Any) -> Any:
+    """NaN/inf -> None, recursively, so the dict is strict JSON."""
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: _finite(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_finite(v) for v in obj]
+    return obj
+
+
+@dataclass(frozen=True)
+class Analysis:
+    sample_rate_hz: float
+    duration_s: float
+    channels: list[ChannelAnalysis]
+    firing_order: list[Contraction]
+    firing_summary: FiringSummary
+    symmetry: list[PairSymmetry]
+    settings: AnalysisSettings
+    envelope_delay_s: float
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.channels)
+
+    @property
+    def stop_messages(self) -> list[str]:
+        return [f"{display_name(c.name)}: {c.stop_message}" for c in self.channels if c.stop_message]
+
+    def to_dict(self) -> dict[str, Any]:
+        s = self.settings
+        return _finite({
+            "sample_rate_hz": float(self.sample_rate_hz),
+            "duration_s": round(self.duration_s, 4),
+            "envelope_delay_s": round(self.envelope_delay_s, 4),
+            "filters": s.filters.describe(self.sample_rate_hz),
+            "detectors": {
+                "bursts": f"{s.onset.detector} double threshold (app/dsp/onset.py)",
+                "onset": s.onset.to_dict(),
+            },
+            "channels": [c.to_dict() for c in self.channels],
+            "firing_order": [c.to_dict() for c in self.firing_order if len(c.onsets) >= 2],
+            "firing_order_summary": self.firing_summary.to_dict(),
+            "symmetry": [p.to_dict() for p in self.symmetry],
+            "stopping_rule": self.stop_messages,
+        })
+
+    def to_table(self, per_rep: bool = True) -> str:
+        """A fixed-width text report for a terminal."""
+        fs = self.sample_rate_hz
+        out: list[str] = []
+        out.append(f"Recording: {self.duration_s:.1f} s at {fs:g} Hz, {len(self.channels)} channel(s)")
+        out.append(f"Filters: {self.settings.filters.describe(fs)} (envelope delay {self.envelope_delay_s * 1000:.0f} ms)")
+        out.append("")
+        out.append("Signal quality")
+        for c in self.channels:
+            q = c.quality
+            out.append(f"  {display_name(c.name):<20} {q.verdict:<6} {q.reason}")
+        out.append("")
+        out.append("Reps and holds")
+        out.append(f"  {'channel':<20} {'reps':>4} {'mean s':>7} {'best pk':>8} {'mean pk':>8} {'mean':>8} "
+                   f"{'>target s':>9} {'CV':>5}  unit")
+        for c in self.channels:
+            r = c.rep_summary
+            if r is None:
+                out.append(f"  {display_name(c.name):<20} {0:>4}")
+                continue
+            out.append(f"  {display_name(c.name):<20} {r.count:>4} {r.mean_duration_s:>7.2f} {r.best_peak:>8.1f} "
+                       f"{r.mean_peak:>8.1f} {r.mean_mean:>8.1f} {r.total_time_above_target_s:>9.1f} "
+                       f"{r.mean_steadiness_cv:>5.2f}  {c.unit}")
+        if per_rep:
+            for c in self.channels:
+                if not c.reps:
+                    continue
+                tgt = f", target {c.target:.1f} {c.unit}" if c.target is not None else ""
+                out.append("")
+                out.append(f"  {display_name(c.name)} ({c.unit}{tgt})")
+                out.append(f"    {'#':>3} {'onset s':>9} {'offset s':>9} {'length s':>8} {'peak':>8} {'mean':>8} "
+                           f"{'>target s':>9} {'CV':>5}")
+                for i, rep in enumerate(c.reps, 1):
+                    out.append(f"    {i:>3} {rep.onset_s:>9.3f} {rep.offset_s:>9.3f} {rep.duration_s:>8.3f} "
+                               f"{rep.peak:>8.1f} {rep.mean:>8.1f} {rep.time_above_target_s:>9.2f} "
+                               f"{rep.steadiness_cv:>5.2f}")
+        compared = [c for c in self.firing_order if len(c.onsets) >= 2]
+        if compared:
+            out.append("")
+            out.append("Firing order per contraction")
+            for i, c in enumerate(compared, 1):
+                out.append(f"  {i:>3} {c.start_s:>9.2f} s  {c.sentence()}")
+            out.append(f"  {self.firing_summary.sentence()}")
+        if self.symmetry:
+            out.append("")
+            out.append(f"Left/right symmetry (SI = (R-L) / mean(L,R) x 100%; flagged above {FLAG_PERCENT:.0f}%)")
+            out.append(f"  {'muscle':<17} {'L peak':>8} {'R peak':>8} {'SI pk':>6} {'L mean':>8} {'R mean':>8} "
+                       f"{'SI mn':>6}  unit")
+            for p in self.symmetry:
+                name = display_name(f"{p.muscle}_L").rsplit(" ", 1)[0]
+                flag = "  FLAG" if p.flagged else ""
+                out.append(f"  {name:<17} {p.left_peak:>8.1f} {p.right_peak:>8.1f} {p.peak_index_percent:>+6.0f} "
+                           f"{p.left_mean:>8.1f} {p.right_mean:>8.1f} {p.mean_index_percent:>+6.0f}  {p.unit}{flag}")
+            for p in self.symmetry:
+                if p.flagged:
+                    out.append(f"  {p.sentence()}")
+        trends = [c for c in self.channels if c.fatigue is not None]
+        if trends:
+            out.append("")
+            out.append("Fatigue (median frequency per contraction)")
+            out.append(f"  {'channel':<20} {'points':>6} {'first Hz':>8} {'last Hz':>8} {'Hz/min':>7} {'%/min':>7}")
+            for c in trends:
+                f = c.fatigue
+                assert f is not None
+                out.append(f"  {display_name(c.name):<20} {len(f.mdf_hz):>6} {f.mdf_hz[0]:>8.0f} {f.mdf_hz[-1]:>8.0f} "
+                           f"{f.mdf_slope_hz_per_min:>+7.1f} {f.mdf_slope_percent_per_min:>+7.1f}")
+        if self.stop_messages:
+            out.append("")
+            out.append("Stopping rule (90% of best)")
+            out.extend(f"  {m}" for m in self.stop_messages)
+        return "\n".join(out) + "\n"
+
+
+def analyze(raw: np.ndarray, fs: float, labels: Sequence[str], settings: AnalysisSettings | None = None,
+            thresholds: Mapping[str, float] | Sequence[float | None] | None = None,
+            mvic: Mapping[str, MvicReference] | Sequence[MvicReference] | None = None) -> Analysis:
+    """Analyse a (channels, n) recording in µV.
+
+    ``thresholds``: per-channel targets in µV of the envelope (label -> µV, or a sequence), as the
+    live window stores them; ``mvic``: %MVIC references (label -> reference, or a sequence) —
+    channels with one are reported in %MVIC, targets converted too.
+    """
+    s = settings or AnalysisSettings()
+    x = np.nan_to_num(np.atleast_2d(np.asarray(raw, dtype=np.float64)))
+    labels = tuple(labels)
+    if x.shape[0] != len(labels):
+        raise ValueError(f"{x.shape[0]} channels but {len(labels)} labels")
+    if isinstance(thresholds, Mapping):
+        thr = [thresholds.get(lb) for lb in labels]
+    else:
+        thr = list(thresholds) if thresholds is not None else [None] * len(labels)
+    refs: dict[str, MvicReference] = {}
+    if mvic is not None:
+        refs = dict(mvic) if isinstance(mvic, Mapping) else {r.label: r for r in mvic}
+
+    proc = process_whole(x, fs, s.filters)
+    delay = s.filters.envelope_delay_s(fs)
+    onset = s.onset if s.onset.input != "raw" else OnsetSettings(**{**s.onset.to_dict(), "input": "filtered"})
+    bursts = detect_bursts(proc.filtered, fs, onset, envelope=proc.envelope, envelope_delay_s=delay,
+                           filters=s.filters)
+    quality = assess(x, fs, labels, s.mains_hz, s.quality, filtered=proc.filtered)
+
+    channels: list[ChannelAnalysis] = []
+    peaks: dict[str, float] = {}
+    means: dict[str, float] = {}
+    units: dict[str, str] = {}
+    for ch, name in enumerate(labels):
+        ref = refs.get(name)
+        env = proc.envelope[ch]
+        target = thr[ch]
+        unit = "µV"
+        if ref is not None:
+            env = np.asarray(ref.percent(env))
+            target = None if target is None else float(ref.percent(target))
+            unit = ref.unit
+        reps = reps_from_bursts(env, fs, bursts[ch], target, delay, unit)
+        rule = StoppingRule(s.stop_fraction, s.stop_consecutive)
+        for r in reps:
+            rule.add(r.peak)
+        trend = fatigue_trend(proc.filtered[ch], fs, bursts[ch], settings=s.fatigue)
+        rsum = summarize_reps(reps, unit)
+        if rsum is not None:
+            peaks[name], means[name], units[name] = rsum.mean_peak, rsum.mean_mean, unit
+        channels.append(ChannelAnalysis(name, unit, bursts[ch], reps, rsum, target, trend, quality[ch],
+                                        rule.message(), ref))
+    order = firing_order(bursts, labels, s.firing_window_s)
+    return Analysis(float(fs), x.shape[1] / fs, channels, order, summarize(order), symmetry(peaks, means, units),
+                    s, delay)

@@ -171,6 +171,21 @@ class FatigueTrend:
         }
 
 
+def trend_from_points(points: Sequence[tuple[float, float, float]], min_points: int = 3) -> FatigueTrend | None:
+    """Slopes of (time_s, MDF, MNF) points, as gathered offline or rep by rep live; None with
+    fewer than ``min_points`` or no spread in time."""
+    if len(points) < max(2, min_points):
+        return None
+    t = np.array([p[0] for p in points])
+    mdf = np.array([p[1] for p in points])
+    mnf = np.array([p[2] for p in points])
+    if np.ptp(t) <= 0:
+        return None
+    md = _slope(t, mdf)
+    mn = _slope(t, mnf)
+    return FatigueTrend(t.tolist(), mdf.tolist(), mnf.tolist(), md[0], md[1], mn[0], mn[1])
+
+
 def fatigue_trend(filtered: np.ndarray, fs: float, bursts: Sequence[tuple[float, float] | Burst],
                   min_len_s: float | None = None, settings: FatigueSettings | None = None,
                   min_points: int = 3) -> FatigueTrend | None:
@@ -178,17 +193,7 @@ def fatigue_trend(filtered: np.ndarray, fs: float, bursts: Sequence[tuple[float,
     s = settings or FatigueSettings()
     if min_len_s is not None:
         s = FatigueSettings(s.segment_s, s.middle, min_len_s, s.long_hold_s, s.epoch_s, s.low_hz, s.high_hz)
-    pts = spectral_points(filtered, fs, bursts, s)
-    if len(pts) < max(2, min_points):
-        return None
-    t = np.array([p[0] for p in pts])
-    mdf = np.array([p[1] for p in pts])
-    mnf = np.array([p[2] for p in pts])
-    if np.ptp(t) <= 0:
-        return None
-    md = _slope(t, mdf)
-    mn = _slope(t, mnf)
-    return FatigueTrend(t.tolist(), mdf.tolist(), mnf.tolist(), md[0], md[1], mn[0], mn[1])
+    return trend_from_points(spectral_points(filtered, fs, bursts, s), min_points)
 
 
 class StoppingRule:

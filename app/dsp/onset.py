@@ -336,6 +336,12 @@ class OnsetTracker:
     def ready(self) -> bool:
         return self.baseline is not None
 
+    @property
+    def active(self) -> np.ndarray:
+        """Per channel: is a burst under way (candidate or confirmed)? Live quality uses it to
+        tell rest from contraction."""
+        return np.array([st != _IDLE for st in self._state], dtype=bool)
+
     def set_baseline(self, b: Baseline) -> None:
         self.baseline = Baseline(np.asarray(b.mean, float).reshape(-1), np.asarray(b.sd, float).reshape(-1))
         self.threshold, self.low = self.baseline.thresholds(self.s)

@@ -22,13 +22,14 @@ fix when you can) or "good".
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 from scipy import signal
 
 from app.dsp.filters import FilterSettings, design_bandpass
+from app.dsp.ring import RingBuffer
 from app.muscles import display_name
 
 NOISE_LIMIT_UV = 15.0
@@ -37,6 +38,7 @@ HUM_LIMIT_UV = 8.0
 CLIP_LIMIT = 0.001
 DRIFT_LIMIT_UV = 200.0
 FLAT_SD_UV = 0.05
+FLAT_WINDOW_S = 2.0  # live: flat over the newest this many seconds
 
 
 @dataclass(frozen=True)
@@ -117,6 +119,8 @@ class Quality:
         p = self.problems()
         if p:
             return p[0]
+        if not np.isfinite(self.noise_floor_uv):
+            return f"{display_name(self.label)}: signal present (rest noise not measured yet)."
         return f"{display_name(self.label)}: good contact (rest noise {self.noise_floor_uv:.1f} µV)."
 
     def to_dict(self) -> dict[str, Any]:
@@ -232,40 +236,54 @@ def assess(raw: np.ndarray, fs: float, labels: Sequence[str], mains_hz: float | 
 
 
 class QualityMonitor:
-    """Rolling quality during a session: keeps the newest ``window_s`` of raw samples.
+    """Rolling quality during a session.
 
-    ``process(block)`` appends a (channels, n) block; ``assess()`` judges the window (its
-    quietest parts, so contractions in it do not count as noise).
+    ``process(block, rest)`` keeps the newest ``window_s`` of every sample (for flat line and
+    clipping, which matter most during contractions) and, separately, the newest ``window_s`` of
+    samples taken while nobody contracts (``rest=True``: noise floor, hum and drift are rest
+    measures; a 10 s hold must not read as a 200 µV "noise floor"). ``assess()`` judges both;
+    before ``min_rest_s`` of rest has been seen only flat line and clipping are reported. Flat
+    line is judged on the newest ``FLAT_WINDOW_S``, so a lead that comes off shows in 2 s.
     """
 
     def __init__(self, fs: float, labels: Sequence[str], window_s: float = 10.0, mains_hz: float | None = None,
-                 settings: QualitySettings | None = None) -> None:
+                 settings: QualitySettings | None = None, min_rest_s: float = 2.0) -> None:
         self.fs = fs
         self.labels = tuple(labels)
         self.mains_hz = mains_hz
         self.settings = settings or QualitySettings()
-        self._buf = np.zeros((len(self.labels), int(window_s * fs)))
-        self._have = 0
-        self._pos = 0  # next write position in the ring
+        cap = max(1, int(window_s * fs))
+        self._all = RingBuffer(len(self.labels), cap)
+        self._rest = RingBuffer(len(self.labels), cap)
+        self._min_rest = int(min_rest_s * fs)
 
-    def process(self, block: np.ndarray) -> None:
+    def process(self, block: np.ndarray, rest: bool = True) -> None:
         b = np.nan_to_num(np.atleast_2d(np.asarray(block, dtype=np.float64)))
-        cap = self._buf.shape[1]
-        if b.shape[1] >= cap:
-            b = b[:, b.shape[1] - cap :]
-        n = b.shape[1]
-        first = min(n, cap - self._pos)
-        self._buf[:, self._pos : self._pos + first] = b[:, :first]
-        self._buf[:, : n - first] = b[:, first:]
-        self._pos = (self._pos + n) % cap
-        self._have = min(cap, self._have + n)
+        self._all.write(b)
+        if rest:
+            self._rest.write(b)
 
     @property
     def seconds(self) -> float:
-        return self._have / self.fs
+        return min(self._all.total, self._all.capacity) / self.fs
+
+    @property
+    def rest_seconds(self) -> float:
+        return min(self._rest.total, self._rest.capacity) / self.fs
 
     def assess(self) -> list[Quality]:
-        if self._have < int(0.5 * self.fs):
+        """One ``Quality`` per channel, or [] before half a second of signal."""
+        if self._all.total < int(0.5 * self.fs):
             return []
-        ordered = np.concatenate([self._buf[:, self._pos :], self._buf[:, : self._pos]], axis=1)
-        return assess(ordered[:, ordered.shape[1] - self._have :], self.fs, self.labels, self.mains_hz, self.settings)
+        every, _ = self._all.latest(self._all.capacity)
+        s = self.settings
+        if self._rest.total >= self._min_rest:
+            rest, _ = self._rest.latest(self._rest.capacity)
+            base = assess(rest, self.fs, self.labels, self.mains_hz, s)
+        else:  # no rest seen yet: rest measures unknown, not "bad"
+            base = [Quality(lb, float("nan"), 0.0, 0.0, False, 0.0, self.mains_hz or 50.0, 0.0, s) for lb in self.labels]
+        recent = every[:, -int(FLAT_WINDOW_S * self.fs) :]  # a lead coming off shows within seconds
+        return [
+            replace(q, clipped_fraction=_clipped(every[ch], s.rails_uv), flat=bool(np.std(recent[ch]) < s.flat_sd_uv))
+            for ch, q in enumerate(base)
+        ]

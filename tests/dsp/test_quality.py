@@ -66,3 +66,25 @@ def test_rolling_monitor_sees_hum_appear():
     assert mon.assess()[0].hum
     mon.process(np.zeros((1, int(FS * 4))))  # a block longer than the window: the lead came off
     assert mon.assess()[0].flat
+
+
+def test_monitor_judges_rest_measures_on_rest_only():
+    """A long hold is not "noise at rest"; a lead coming off during a hold is still caught."""
+    mon = QualityMonitor(FS, ("gluteus_maximus_L",), window_s=5.0, mains_hz=50.0)
+    act = np.full((1, int(FS * 12)), 300.0)
+    hold = synthesize(act, FS, seed=10, artefacts=Artefacts(3.0, 0.0, 50, 0))
+    for i in range(0, hold.shape[1], 20):
+        mon.process(hold[:, i : i + 20], rest=False)
+    (q,) = mon.assess()
+    assert mon.rest_seconds == 0 and q.ok and not np.isfinite(q.noise_floor_uv)
+    assert q.reason == "Gluteus maximus L: signal present (rest noise not measured yet)."
+    quiet = rest(11, Artefacts(3.0, 0.0, 50, 0), int(FS * 3))
+    for i in range(0, quiet.size, 20):
+        mon.process(quiet[None, i : i + 20], rest=True)
+    for i in range(0, hold.shape[1], 20):
+        mon.process(hold[:, i : i + 20], rest=False)
+    (q,) = mon.assess()
+    assert q.ok and q.noise_floor_uv < 5  # the hold after the rest does not raise it
+    mon.process(np.full((1, int(FS * 6)), 3.0), rest=False)  # lead off in the middle of a hold
+    (q,) = mon.assess()
+    assert q.flat and q.verdict == "bad"

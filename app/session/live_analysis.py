@@ -1,95 +1,294 @@
-"""Live analysis on the DSP thread: onsets -> firing order per rep, and the stopping rule.
+"""Live analysis on the DSP thread: per rep onsets, firing order, rep figures, fatigue, symmetry,
+the 90%-of-best stopping rule and rolling signal quality.
 
-A DSP-worker sink (no Qt). The first ``baseline_s`` seconds after connecting are taken as rest
-(the person is told to relax while the patch settles) to set each channel's onset threshold;
-after that an ``OnsetTracker`` (the same detector as ``glutefire analyze``) follows every block.
-A contraction closes ``window_s`` after its first onset; then its firing-order sentence is
-published. Rep peaks of the first glute channel feed the 90%-of-best stopping rule.
+A DSP-worker sink (no Qt) that runs the offline building blocks of ``app.dsp.analysis`` block by
+block, so the window and ``glutefire analyze`` agree:
+
+- onsets/offsets: ``OnsetTracker`` (the same detector and code as offline) on the worker's
+  band-passed signal; without an explicit rest capture the first ``calibration_s`` (2 s) after
+  connecting are the rest baseline (the window asks the person to relax meanwhile);
+- per rep, once its offset is confirmed (~0.1 s after it): ``reps_from_bursts`` on the rep's
+  slice of the live envelope and ``spectral_points`` (MDF/MNF) on its slice of the band-passed
+  signal, both kept ``history_s`` back in ring buffers (a hold longer than that is measured over
+  its newest ``history_s``);
+- firing order: ``FiringOrderTracker`` (offline grouping rule, closed 0.65 s after the first onset);
+- symmetry of the rep summaries, fatigue trend from the MDF points, stopping rule on rep peaks;
+- quality: ``QualityMonitor`` fed every block (rest measures only from blocks where no channel is
+  active), judged every ``quality_every_s`` on a short-lived thread of its own (an assessment
+  takes ~15 ms at 8 ch x 2 kHz; the DSP thread must not stall for it).
+
+Reps are kept in µV and shown in %MVIC when a reference is set (``set_references``), so
+calibrating or switching person mid-session re-expresses every rep in one unit.
+``snapshot()`` (any thread) returns an immutable ``LiveSnapshot``, rebuilt only after changes.
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 
 import numpy as np
 
-from app.dsp.fatigue import StoppingRule
-from app.dsp.firing_order import Contraction, _is_glute
-from app.dsp.onset import Conditioner, OnsetSettings, OnsetTracker, baseline
+from app.dsp.fatigue import FatigueTrend, StoppingRule, spectral_points, trend_from_points
+from app.dsp.firing_order import Contraction, FiringOrderTracker, FiringSummary, is_glute, summarize
+from app.dsp.mvic import MvicReference
+from app.dsp.onset import OnsetSettings, OnsetTracker
+from app.dsp.quality import Quality, QualityMonitor
+from app.dsp.reps import Rep, RepSummary, reps_from_bursts, summarize_reps
+from app.dsp.ring import RingBuffer
+from app.dsp.symmetry import PairSymmetry, symmetry
 from app.dsp.worker import ProcessedBlock
+from app.muscles import display_name
+
+#: how many of the newest rep peaks the window shows against the session's best
+RECENT_PEAKS = 6
+
+
+def _in_unit(rep: Rep, ref: MvicReference | None) -> Rep:
+    """A µV rep in the reference's unit (peak and mean scale; CV and times do not)."""
+    if ref is None:
+        return rep
+    k = float(ref.percent(1.0))
+    return replace(rep, peak=rep.peak * k, mean=rep.mean * k, unit=ref.unit)
+
+
+@dataclass(frozen=True)
+class ChannelLive:
+    """One channel's session so far, in ``unit`` (µV or %MVIC)."""
+
+    label: str
+    unit: str
+    reps: tuple[Rep, ...]
+    summary: RepSummary | None
+    fatigue: FatigueTrend | None
+    mdf_points: int
+    quality: Quality | None
+    stop_message: str
+    recent_vs_best: tuple[float, ...]  # newest rep peaks as a fraction of the best so far
+
+    @property
+    def name(self) -> str:
+        return display_name(self.label)
+
+
+@dataclass(frozen=True)
+class LiveSnapshot:
+    """What the window shows; immutable, safe to hand across threads."""
+
+    version: int
+    ready: bool
+    status: str
+    contractions: tuple[Contraction, ...]
+    firing_summary: FiringSummary
+    channels: tuple[ChannelLive, ...]
+    symmetry: tuple[PairSymmetry, ...]
+    stop_message: str
+    stop_fraction: float
+    stop_consecutive: int
+
+    @property
+    def rep_count(self) -> int:
+        return max((len(c.reps) for c in self.channels), default=0)
+
+    @property
+    def last_sentence(self) -> str:
+        """The headline: last rep's firing order (several channels) or its figures (one)."""
+        if not self.ready:
+            return self.status
+        multi = len(self.channels) > 1
+        if multi and self.contractions:
+            c = self.contractions[-1]
+            return f"Rep {len(self.contractions)}: {c.sentence()}"
+        if not multi and self.channels and self.channels[0].reps:
+            ch = self.channels[0]
+            r = ch.reps[-1]
+            return (f"Rep {len(ch.reps)}: {r.duration_s:.1f} s, peak {r.peak:.0f} {ch.unit}, "
+                    f"{r.time_above_target_s:.1f} s above target")
+        return self.status
 
 
 class LiveAnalysis:
-    """Consumes ``ProcessedBlock``s; the UI reads ``last_sentence``, ``contractions``, ``stop_message``."""
+    """Consumes ``ProcessedBlock``s on the DSP thread; ``snapshot()`` from any thread."""
 
-    def __init__(self, fs: float, labels: tuple[str, ...], baseline_s: float = 2.0,
-                 window_s: float = 0.5, settings: OnsetSettings | None = None) -> None:
-        self.fs = fs
-        self.labels = labels
-        self.s = settings or OnsetSettings()
-        self.window_s = window_s
-        self._need = int(baseline_s * fs)
-        self._rest: list[np.ndarray] = []
-        self._have = 0
-        self.tracker: OnsetTracker | None = None
-        self._open: dict[str, float] = {}  # onsets of the contraction being gathered
-        self._t = 0.0  # stream time of the newest sample
-        self._burst_peak: dict[int, float] = {}
+    def __init__(self, fs: float, labels: Sequence[str], *, envelope_delay_s: float = 0.0,
+                 targets_uv: Sequence[float] | None = None, settings: OnsetSettings | None = None,
+                 window_s: float = 0.5, history_s: float = 120.0, quality_every_s: float = 2.0,
+                 mains_hz: float | None = None, stop_fraction: float = 0.9, stop_consecutive: int = 3,
+                 signal_kind: str = "raw") -> None:
+        self.fs = float(fs)
+        self.labels = tuple(labels)
+        n = len(self.labels)
+        self.envelope_only = signal_kind == "envelope"
+        if self.envelope_only:  # a device that sends its own envelope (MyoWare ENV): no spectrum
+            self.settings = OnsetSettings(detector="envelope", input="envelope")
+        else:  # the worker hands over its band-passed signal: the detector need not filter again
+            base = settings or OnsetSettings()
+            self.settings = base if base.input != "raw" else replace(base, input="filtered")
+        self.tracker = OnsetTracker(self.fs, n, self.settings)
+        self.order = FiringOrderTracker(self.labels, window_s)
+        self.quality = QualityMonitor(self.fs, self.labels, mains_hz=mains_hz)
+        cap = max(1, int(history_s * self.fs))
+        self._env = RingBuffer(n, cap, np.float32)
+        self._filt = RingBuffer(n, cap, np.float32)
+        self._origin: int | None = None  # absolute index of the first sample seen
+        self._end = 0  # absolute index just past the newest sample
+        self._open: dict[int, float] = {}  # channel -> onset (s, stream time) of the burst under way
+        self._reps: list[list[Rep]] = [[] for _ in range(n)]  # in µV
+        self._points: list[list[tuple[float, float, float]]] = [[] for _ in range(n)]
+        self._rules = [StoppingRule(stop_fraction, stop_consecutive) for _ in range(n)]
+        self._peaks: list[list[float]] = [[] for _ in range(n)]
+        self._quality: list[Quality] = []
+        self._quality_thread: threading.Thread | None = None
+        self._quality_every = int(quality_every_s * self.fs)
+        self._next_quality = self._quality_every
+        self._stop = ""
         self._lock = threading.Lock()
-        self.contractions: list[Contraction] = []
-        self.last_sentence = "Relax for 2 s: measuring the resting level…"
-        glutes = [i for i, lb in enumerate(labels) if _is_glute(lb)]
-        self._rule_channel = glutes[0] if glutes else 0
-        self.rule = StoppingRule()
-        self.stop_message = ""
+        self._version = 0
+        self._snap: LiveSnapshot | None = None
+        self._refs: dict[str, MvicReference] = {}
+        self._targets = np.full(n, np.nan) if targets_uv is None else np.asarray(targets_uv, float).copy()
+        self._delay = float(envelope_delay_s)
+        self._fraction, self._consecutive = stop_fraction, stop_consecutive
+        glutes = [i for i, lb in enumerate(self.labels) if is_glute(lb)]
+        self._rule_channels = glutes or list(range(n))
 
+    # -- settings from the UI thread ------------------------------------------------------
+    def set_targets(self, targets_uv: Sequence[float]) -> None:
+        with self._lock:
+            self._targets = np.asarray(targets_uv, float).copy()
+
+    def set_references(self, refs: Mapping[str, MvicReference]) -> None:
+        with self._lock:
+            self._refs = dict(refs)
+            self._changed()
+
+    def set_envelope_delay(self, delay_s: float) -> None:
+        with self._lock:
+            self._delay = float(delay_s)
+
+    # -- DSP thread -----------------------------------------------------------------------
     def __call__(self, block: ProcessedBlock) -> None:
-        raw = block.raw
-        self._t = (block.start_index + raw.shape[1]) / self.fs
-        if self.tracker is None:
-            self._rest.append(np.nan_to_num(raw))
-            self._have += raw.shape[1]
-            if self._have >= self._need:
-                rest = np.hstack(self._rest)
-                self._rest = []
-                cond = Conditioner(self.fs, rest.shape[0], self.s).process(rest)
-                mu, sd = baseline(cond[:, cond.shape[1] // 4 :], self.fs, self.s.baseline_s)
-                self.tracker = OnsetTracker(self.fs, rest.shape[0], mu, sd, self.s)
-                # the tracker's clock starts here: offset its times by the rest already seen
-                self._offset = self._have / self.fs
-                with self._lock:
-                    self.last_sentence = "Ready: contract when you like."
+        n = block.raw.shape[1]
+        if n == 0:
             return
-        events = self.tracker.process(np.nan_to_num(raw))
-        env = block.envelope
-        for ch in list(self._burst_peak):
-            seg = env[ch][np.isfinite(env[ch])]
-            if seg.size:
-                self._burst_peak[ch] = max(self._burst_peak[ch], float(seg.max()))
+        if self._origin is None:
+            self._origin = block.start_index
+            self._end = block.start_index
+        if block.start_index > self._end:  # a gap the worker skipped: keep the clock
+            gap = block.start_index - self._end
+            self._env.write_gap(gap)
+            self._filt.write_gap(gap)
+        filt = np.nan_to_num(block.filtered)
+        self._env.write(block.envelope.astype(np.float32))
+        self._filt.write(filt.astype(np.float32))
+        self._end = block.start_index + n
+        was_ready = self.tracker.ready
+        events = self.tracker.process(np.nan_to_num(block.envelope) if self.envelope_only else filt)
+        rest = not was_ready or not bool(self.tracker.active.any())
+        self.quality.process(block.raw, rest=rest)
+        t0 = self._origin / self.fs
+        changed = was_ready != self.tracker.ready
         for e in events:
-            t = e.time_s + self._offset
+            t = t0 + e.time_s
             if e.onset:
-                if not self._open or t - min(self._open.values()) <= self.window_s:
-                    self._open.setdefault(self.labels[e.channel], t)
-                self._burst_peak[e.channel] = 0.0
-            elif e.channel in self._burst_peak:
-                peak = self._burst_peak.pop(e.channel)
-                if e.channel == self._rule_channel and peak > 0 and self.rule.add(peak):
-                    with self._lock:
-                        self.stop_message = self.rule.message()
-        if self._open and self._t - min(self._open.values()) > self.window_s:
-            self._close()
+                self._open[e.channel] = t
+                self.order.add(e.channel, t)
+            elif e.channel in self._open:
+                on = self._open.pop(e.channel)
+                self._finish_rep(e.channel, on, max(t, on))
+                changed = True
+        if self.order.poll(self._end / self.fs):
+            changed = True
+        if self._end - self._origin >= self._next_quality:
+            self._next_quality += self._quality_every
+            busy = self._quality_thread is not None and self._quality_thread.is_alive()
+            if not busy:  # ~15 ms at 8 ch x 2 kHz: off the DSP thread so no block waits for it
+                self._quality_thread = threading.Thread(target=self._assess_quality, name="quality", daemon=True)
+                self._quality_thread.start()
+        if changed:
+            with self._lock:
+                self._changed()
 
-    def _close(self) -> None:
-        onsets = self._open
-        self._open = {}
-        leader = min(onsets, key=lambda lb: onsets[lb])
-        lags = {lb: (t - onsets[leader]) * 1000.0 for lb, t in onsets.items()}
-        c = Contraction(onsets[leader], onsets, leader, lags)
+    def _finish_rep(self, ch: int, on_s: float, off_s: float) -> None:
         with self._lock:
-            self.contractions.append(c)
-            self.last_sentence = f"Rep {len(self.contractions)}: {c.sentence()}"
+            delay = self._delay
+            target = float(self._targets[ch]) if ch < self._targets.size else float("nan")
+        d = int(round(delay * self.fs))
+        a = int(np.floor(on_s * self.fs))
+        b = int(np.ceil(off_s * self.fs)) + d + 1
+        env, _, skipped = self._env.read_since(a, max(1, b - a))
+        filt, _, _ = self._filt.read_since(a, max(1, b - a))
+        first = a + skipped  # a hold longer than the history: its newest part
+        span = (on_s - first / self.fs, off_s - first / self.fs)
+        reps = reps_from_bursts(env[ch].astype(np.float64), self.fs, [span],
+                                target if np.isfinite(target) else None, delay, "µV")
+        if not reps:
+            return
+        rep = replace(reps[0], onset_s=on_s)
+        self._reps[ch].append(rep)
+        if not self.envelope_only:
+            pts = spectral_points(filt[ch].astype(np.float64), self.fs, [span])
+            self._points[ch] += [(p[0] + first / self.fs, p[1], p[2]) for p in pts]
+        rule = self._rules[ch]
+        rule.add(rep.peak)
+        self._peaks[ch].append(rep.peak)
+        if rule.done and not self._stop and ch in self._rule_channels:
+            self._stop = f"{display_name(self.labels[ch])} — {rule.message()}"
 
-    def snapshot(self) -> tuple[str, str, int]:
+    def _assess_quality(self) -> None:
+        q = self.quality.assess()
         with self._lock:
-            return self.last_sentence, self.stop_message, len(self.contractions)
+            if q != self._quality:
+                self._quality = q
+                self._changed()
+
+    def flush(self) -> None:
+        """Wait for a quality assessment under way, then judge the newest data now (tests, end of
+        a session)."""
+        t = self._quality_thread
+        if t is not None:
+            t.join()
+        self._assess_quality()
+
+    def _changed(self) -> None:
+        """Caller holds the lock."""
+        self._version += 1
+        self._snap = None
+
+    # -- any thread -----------------------------------------------------------------------
+    def snapshot(self) -> LiveSnapshot:
+        with self._lock:
+            if self._snap is not None:
+                return self._snap
+            self._snap = self._build()
+            return self._snap
+
+    def _build(self) -> LiveSnapshot:
+        """Caller holds the lock."""
+        channels = []
+        peaks: dict[str, float] = {}
+        means: dict[str, float] = {}
+        units: dict[str, str] = {}
+        for ch, label in enumerate(self.labels):
+            ref = self._refs.get(label)
+            unit = ref.unit if ref is not None else "µV"
+            reps = tuple(_in_unit(r, ref) for r in self._reps[ch])
+            summ = summarize_reps(reps, unit)
+            if summ is not None:
+                peaks[label], means[label], units[label] = summ.mean_peak, summ.mean_mean, unit
+            best, recent = 0.0, []
+            for p in self._peaks[ch]:
+                best = max(best, p)
+                recent.append(p / best if best > 0 else 0.0)
+            channels.append(ChannelLive(
+                label, unit, reps, summ, trend_from_points(self._points[ch]), len(self._points[ch]),
+                self._quality[ch] if ch < len(self._quality) else None, self._rules[ch].message(),
+                tuple(recent[-RECENT_PEAKS:]),
+            ))
+        ready = self.tracker.ready
+        status = ("Ready: contract when you like." if ready
+                  else f"Relax for {self.settings.calibration_s:.0f} s: measuring the resting level…")
+        order = tuple(self.order.contractions)
+        return LiveSnapshot(self._version, ready, status, order, summarize(order), tuple(channels),
+                            tuple(symmetry(peaks, means, units)), self._stop, self._fraction, self._consecutive)

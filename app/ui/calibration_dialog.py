@@ -38,7 +38,7 @@ class CalibrationDialog(QDialog):
 
     def __init__(self, stream: LiveStream, store: Store, parent: QWidget | None = None,
                  contractions: int = 3, contract_s: float = 5.0, rest_s: float = 5.0,
-                 settle_s: float = 2.0) -> None:
+                 settle_s: float = 2.0, person: str = "") -> None:
         super().__init__(parent)
         self.setWindowTitle("Calibrate %MVIC")
         self.setMinimumSize(600, 400)
@@ -51,7 +51,7 @@ class CalibrationDialog(QDialog):
         self.person = QComboBox()
         self.person.setEditable(True)
         self.person.addItems([p.name for p in store.people()])
-        self.person.setCurrentText(self.person.itemText(0) if self.person.count() else "")
+        self.person.setCurrentText(person)  # "" = someone new: type the name
         self.person.lineEdit().setPlaceholderText("Name of the person")
         form.addRow("Person", self.person)
         self.effort = QComboBox()

@@ -1,9 +1,13 @@
 """One channel: a big firing tile (muscle, state, level, time above target, target) and its trace.
 
 The tile is what a person on the floor sees from two metres away: solid green with "FIRING" when
-the envelope is above the target, calm grey with "below target" otherwise. The plot shows the last
-10 s: band-passed EMG (light grey, min/max per display column), its envelope (colour) and the
-target line (orange, drag it or type the number).
+the envelope is above the target, calm grey with "below target" otherwise. Below that: the last
+rep against the session's best, and a warning line when the electrode needs attention. The plot
+shows the last 10 s: band-passed EMG (light grey, min/max per display column), its envelope
+(colour) and the target line (orange, drag it or type the number).
+
+Units: µV until the person has a %MVIC reference; then level, trace, target line and target box
+are all in %MVIC (the DSP keeps working in µV: ``threshold`` is always µV).
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.dsp.decimate import DISPLAY_WINDOW_S
+from app.dsp.mvic import MvicReference
 from app.muscles import display_name
 from app.ui import theme
 
@@ -39,7 +44,7 @@ class FiringTile(QFrame):
     def __init__(self, label: str, unit: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("tile")
-        self.setFixedWidth(230)
+        self.setFixedWidth(240)
         self.unit = unit
         lay = QVBoxLayout(self)
         lay.setContentsMargins(14, 10, 14, 10)
@@ -60,11 +65,19 @@ class FiringTile(QFrame):
         self.level.setFont(fl)
         self.held = QLabel("")
         self.held.setFont(fl)
+        self.rep = QLabel("")
+        self.rep.setToolTip("The last rep's peak (best 500 ms) against the session's best")
+        self.signal = QLabel("")
+        self.signal.setObjectName("signal")
+        self.signal.setWordWrap(True)
         lay.addWidget(self.name)
         lay.addWidget(self.state)
         lay.addWidget(self.level)
         lay.addWidget(self.held)
         lay.addStretch(1)
+        lay.addWidget(self.rep)
+        lay.addWidget(self.signal)
+        self.signal.hide()
         row = QHBoxLayout()
         swatch = QLabel("- - Target")
         swatch.setObjectName("targetSwatch")
@@ -79,24 +92,46 @@ class FiringTile(QFrame):
         self.target.setAccessibleName(f"Target for {display_name(label)}")
         row.addWidget(self.target, 1)
         lay.addLayout(row)
-        self.target_pct = QLabel("")
-        lay.addWidget(self.target_pct)
-        self.mvic = None  # an app.dsp.mvic.MvicReference once calibrated
-        self.target.valueChanged.connect(self._show_target_pct)
+        self.reference = QLabel("")
+        self.reference.setObjectName("reference")
+        self.reference.hide()
+        lay.addWidget(self.reference)
+        self.mvic: MvicReference | None = None
         self.firing: bool | None = None
+        self._signal_bad: bool | None = None
         self.set_state(False, None, 0.0)
 
-    def set_reference(self, mvic, default_target_pct: float = 40.0) -> None:  # type: ignore[no-untyped-def]
-        """Show levels in %MVIC from now on and move the target to ``default_target_pct``."""
+    def set_unit(self, mvic: MvicReference | None) -> None:
+        """Say levels and the target in %MVIC (a reference) or in the signal's unit (None)."""
         self.mvic = mvic
-        self.target.setValue(round(mvic.uv(default_target_pct)))
-        self._show_target_pct()
+        if mvic is None:
+            self.target.setRange(1.0, 10000.0)
+            self.target.setSuffix(f" {_unit_text(self.unit)}")
+            self.reference.hide()
+            return
+        self.target.setRange(1.0, 300.0)
+        self.target.setSuffix(" % MVIC" if mvic.fraction >= 1.0 else " % MVIC (est.)")
+        self.reference.setText(f"100% = {mvic.value_uv:.0f} µV ({mvic.method})")
+        self.reference.setToolTip(mvic.describe())
+        self.reference.show()
 
-    def _show_target_pct(self, *_: object) -> None:
-        if self.mvic is None:
-            self.target_pct.setText("")
-        else:
-            self.target_pct.setText(f"= {float(self.mvic.percent(self.target.value())):.0f}% MVIC")
+    def show_rep(self, text: str) -> None:
+        self.rep.setText(text)
+
+    def show_signal(self, verdict: str, text: str) -> None:
+        """A warning line when the electrode needs attention; nothing when it is good."""
+        if verdict == "good" or not text:
+            self.signal.hide()
+            return
+        bad = verdict == "bad"
+        if bad != self._signal_bad:
+            self._signal_bad = bad
+            fg, bg = ("#991b1b", "#fee2e2") if bad else ("#92400e", "#fef3c7")  # readable on green and grey
+            self.signal.setStyleSheet(
+                f"QLabel#signal {{ color: {fg}; background: {bg}; border-radius: 4px; padding: 2px 4px; }}"
+            )
+        self.signal.setText(("✖ " if bad else "⚠ ") + text)
+        self.signal.show()
 
     def set_state(self, firing: bool, level: float | None, held_s: float) -> None:
         if firing != self.firing:
@@ -110,7 +145,7 @@ class FiringTile(QFrame):
         if level is None or not np.isfinite(level):
             self.level.setText("")
         elif self.mvic is not None:
-            self.level.setText(f"{float(self.mvic.percent(level)):.0f}% MVIC · {level:.0f} {_unit_text(self.unit)}")
+            self.level.setText(f"{float(self.mvic.percent(level)):.0f}% MVIC  ({level:.0f} {_unit_text(self.unit)})")
         else:
             self.level.setText(f"{level:.0f} {_unit_text(self.unit)}")
         self.held.setText(f"{held_s:.1f} s above target" if firing else "")
@@ -129,6 +164,8 @@ class ChannelRow(QWidget):
         super().__init__(parent)
         self.index = index
         self.label = label
+        self.unit = unit
+        self.scale = 1.0  # display units per signal unit (100 / reference with %MVIC)
         lay = QHBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(8)
@@ -168,6 +205,21 @@ class ChannelRow(QWidget):
         self.target_line.sigPositionChangeFinished.connect(self._dragged)
         self._quiet_frames = 0
 
+    def set_reference(self, mvic: MvicReference | None, target: float) -> None:
+        """Switch to %MVIC (``mvic``) or back to the signal's unit (None); ``target`` is in the new
+        display unit (% MVIC, or µV). Emits ``threshold_changed`` with the target in µV."""
+        self.scale = float(mvic.percent(1.0)) if mvic is not None else 1.0
+        self.plot.getPlotItem().setLabel("left", "% MVIC" if mvic is not None else _unit_text(self.unit))
+        self.tile.target.blockSignals(True)
+        self.tile.set_unit(mvic)
+        self.tile.target.blockSignals(False)
+        self._quiet_frames = 0
+        self._set_ymax(next((s for s in Y_STEPS if s >= target * 2.5), Y_STEPS[-1]))
+        if self.tile.target.value() == round(target):
+            self._typed(self.tile.target.value())
+        else:
+            self.tile.target.setValue(round(target))  # emits via _typed
+
     def show_time_axis_label(self) -> None:
         self.plot.getPlotItem().setLabel("bottom", "seconds ago")
 
@@ -175,7 +227,7 @@ class ChannelRow(QWidget):
         if abs(self.target_line.value() - value) > 1e-9:
             self.target_line.setValue(value)
         self._ensure_visible(value)
-        self.threshold_changed.emit(self.index, float(value))
+        self.threshold_changed.emit(self.index, float(value) / self.scale)
 
     def _dragged(self) -> None:
         v = max(1.0, round(float(self.target_line.value())))
@@ -184,6 +236,12 @@ class ChannelRow(QWidget):
 
     @property
     def threshold(self) -> float:
+        """The target in the signal's unit (µV), whatever the display says."""
+        return float(self.tile.target.value()) / self.scale
+
+    @property
+    def target_display(self) -> float:
+        """The target as shown: % MVIC with a reference, µV otherwise."""
         return float(self.tile.target.value())
 
     def _ensure_visible(self, value: float) -> None:
@@ -196,8 +254,9 @@ class ChannelRow(QWidget):
             self.plot.getPlotItem().setYRange(-y * Y_BELOW, y, padding=0)
 
     def autoscale(self, peak: float) -> None:
-        """Step the fixed y-range when the signal outgrows it or stays far below it for ~3 s."""
-        need = max(peak, self.threshold) * 1.15
+        """Step the fixed y-range when the signal (``peak`` in µV) outgrows it or stays far below
+        it for ~3 s."""
+        need = max(peak * self.scale, self.target_display) * 1.15
         if need > self.y_max:
             self._set_ymax(next((s for s in Y_STEPS if s >= need), Y_STEPS[-1]))
             self._quiet_frames = 0
@@ -222,6 +281,10 @@ class ChannelRow(QWidget):
         ys = np.empty(2 * n)
         ys[0::2] = lo
         ys[1::2] = hi
+        env = env[::-2][::-1]
+        if self.scale != 1.0:
+            ys *= self.scale
+            env = env * self.scale
         self.raw_curve.setData(xs, ys)
         # the envelope is smooth (< 10 Hz): every other bin is plenty and halves its thick-pen cost
-        self.env_curve.setData(t[::-2][::-1], env[::-2][::-1])
+        self.env_curve.setData(t[::-2][::-1], env)

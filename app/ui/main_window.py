@@ -15,6 +15,7 @@ from PySide6.QtCore import QObject, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
+    QHBoxLayout,
     QLabel,
     QMainWindow,
     QMenu,
@@ -34,17 +35,20 @@ from app.dsp.decimate import DISPLAY_BINS_PER_WINDOW
 from app.dsp.worker import aligned_display
 from app.errors import UserError
 from app.muscles import PRESETS
+from app.session.live_analysis import LiveSnapshot
 from app.session.store import Store
 from app.session.stream import LiveStream
 from app.ui import theme
 from app.ui.channel_row import ChannelRow
 from app.ui.preferences import Preferences
+from app.ui.session_panel import SessionPanel
 
 FRAME_MS = 16  # ~60 fps
 ENVELOPE_HEADROOM = 1.8
 STATUS_MS = 250
 SIM_KEY = "sim"
 SCAN_KEY = "scan"
+CALIBRATE_KEY = "\x00calibrate"  # the person box's "calibrate someone" entry
 
 
 def default_recordings_dir() -> Path:
@@ -80,6 +84,8 @@ class MainWindow(QMainWindow):
         self._seed = seed
         self.stream: LiveStream | None = None
         self.live = None
+        self.references: dict = {}  # type: ignore[type-arg]  # label -> MvicReference in use
+        self._snap_version = -1
         self.store = store
         self.rows: list[ChannelRow] = []
         self.frames = 0
@@ -92,9 +98,19 @@ class MainWindow(QMainWindow):
 
         self._build_toolbar()
         central = QWidget()
-        outer = QVBoxLayout(central)
-        outer.setContentsMargins(12, 10, 12, 8)
+        columns = QHBoxLayout(central)
+        columns.setContentsMargins(12, 10, 12, 8)
+        columns.setSpacing(10)
+        left = QWidget()
+        outer = QVBoxLayout(left)
+        outer.setContentsMargins(0, 0, 0, 0)
         outer.setSpacing(8)
+        columns.addWidget(left, 1)
+        self.panel = SessionPanel()
+        columns.addWidget(self.panel)
+        self.person_box = self.panel.person_box
+        self.person_box.activated.connect(self._person_chosen)
+        self._fill_people()
         self.banner = QLabel("")
         self.banner.setWordWrap(True)
         self.banner.setStyleSheet(
@@ -110,8 +126,8 @@ class MainWindow(QMainWindow):
         self.done_banner.hide()
         outer.addWidget(self.done_banner)
         self.insight = QLabel("")
-        self.insight.setStyleSheet("color: #0f172a; font-size: 15px; padding: 2px 4px;")
-        self.insight.setToolTip("Which muscle fired first in the last rep (onset detector, docs/algorithms.md)")
+        self.insight.setStyleSheet("color: #0f172a; font-size: 16px; font-weight: 600; padding: 2px 4px;")
+        self.insight.setToolTip("The last rep: which muscle fired first (onset detector, docs/algorithms.md)")
         self.insight.hide()
         outer.addWidget(self.insight)
         self.channels_box = QWidget()
@@ -364,8 +380,10 @@ class MainWindow(QMainWindow):
         self.stream.worker.add_sink(self._on_processed)
         from app.session.live_analysis import LiveAnalysis
 
-        self.live = LiveAnalysis(source.sample_rate_hz, source.labels)
+        self.live = LiveAnalysis(source.sample_rate_hz, source.labels, envelope_delay_s=self.stream.worker.delay_s,
+                                 targets_uv=thresholds, signal_kind=self.stream.worker.signal_kind)
         self.stream.worker.add_sink(self.live)
+        self.show_snapshot(self.live.snapshot())
         self.insight.show()
         self.done_banner.hide()
         self.stream.event_listeners.append(self._bridge.event.emit)
@@ -374,7 +392,7 @@ class MainWindow(QMainWindow):
         self.frame_timer.start(FRAME_MS)
         self.status_timer.start(STATUS_MS)
         self.hide_error()
-        self._reload_references()
+        self._load_references()
         self.update_status()
 
     def _set_connected(self, on: bool) -> None:
@@ -419,12 +437,19 @@ class MainWindow(QMainWindow):
             self._bridge.crossed.emit()
 
     def _threshold_changed(self, index: int, value: float) -> None:
+        """``value`` in µV (the DSP's unit); saved as µV, or as % MVIC for the person."""
         if self.stream is None:
             return
         th = self.stream.thresholds.copy()
         th[index] = value
         self.stream.set_thresholds(th)
-        self.prefs.set_threshold(self.stream.labels[index], value)
+        if self.live is not None:
+            self.live.set_targets(th)
+        row = self.rows[index]
+        if row.label in self.references:
+            self.prefs.set_target_percent(self.prefs.person(), row.label, row.target_display)
+        else:
+            self.prefs.set_threshold(row.label, value)
 
     def _scenario_changed(self) -> None:
         self.prefs.set_scenario(self.scenario_box.currentData())
@@ -509,67 +534,103 @@ class MainWindow(QMainWindow):
         self.contact_dialog = ContactCheckDialog(self.stream, self)
         self.contact_dialog.show()
 
-    def calibrate(self) -> None:
+    # -- people and %MVIC ----------------------------------------------------------------------
+    def _open_store(self) -> Store | None:
+        """The SQLite records, opened on first use; a message (not a crash) when they cannot be."""
+        if self.store is None:
+            try:
+                self.store = Store()
+            except UserError as exc:
+                self.show_error(str(exc))
+                return None
+        return self.store
+
+    def _fill_people(self) -> None:
+        box = self.person_box
+        box.blockSignals(True)
+        box.clear()
+        box.addItem("Nobody (levels in µV)", "")
+        store = self._open_store()
+        for p in store.people() if store is not None else []:
+            box.addItem(p.name, p.name)
+        box.addItem("Calibrate someone new…", CALIBRATE_KEY)
+        current = self.prefs.person()
+        idx = box.findData(current) if current else 0
+        box.setCurrentIndex(max(0, idx))
+        box.blockSignals(False)
+        self._person_index = box.currentIndex()
+        self.panel.set_person(str(box.currentData() or ""), bool(self.references))
+
+    def _person_chosen(self, index: int) -> None:
+        key = self.person_box.itemData(index)
+        if key == CALIBRATE_KEY:
+            self.person_box.setCurrentIndex(self._person_index)
+            self.calibrate(new_person=True)
+            return
+        self._person_index = index
+        self.prefs.set_person(str(key or ""))
+        self._load_references()
+
+    def _load_references(self) -> None:
+        """The chosen person's latest stored references for the muscles present (µV without)."""
+        from app.dsp.mvic import MvicReference
+
+        name = self.prefs.person()
+        refs: dict[str, MvicReference] = {}
+        store = self._open_store() if name else None
+        if store is not None:
+            person = store.find_person(name)
+            stored = store.latest_mvic(person.id) if person else {}
+            refs = {
+                lb: MvicReference(lb, r.value_uv, r.method, r.window_ms, r.n_contractions, r.fraction, r.recorded_at)
+                for lb, r in stored.items()
+            }
+        self.apply_references(refs)
+        if name and self.rows:
+            missing = [row.tile.name.text() for row in self.rows if row.label not in self.references]
+            if not self.references:
+                self.statusBar().showMessage(f"{name} has no %MVIC calibration for these muscles: levels in µV.", 8000)
+            elif missing:
+                self.statusBar().showMessage(f"{name}: no %MVIC calibration for {', '.join(missing)} (shown in µV).", 8000)
+            else:
+                self.statusBar().showMessage(f"{name}'s %MVIC references loaded.", 6000)
+
+    def apply_references(self, refs: dict) -> None:  # type: ignore[type-arg]
+        """Levels, traces and targets in %MVIC where a reference exists (the person's saved
+        target, 40% by default), µV elsewhere; the live analysis follows."""
+        name = self.prefs.person()
+        self.references = {row.label: refs[row.label] for row in self.rows if row.label in refs}
+        for row in self.rows:
+            ref = self.references.get(row.label)
+            if ref is None:
+                row.set_reference(None, self.prefs.threshold(row.label))
+            else:
+                row.set_reference(ref, self.prefs.target_percent(name, row.label))
+        if self.live is not None:
+            self.live.set_references(self.references)
+        self.panel.set_person(name, bool(self.references))
+
+    def calibrate(self, new_person: bool = False) -> None:
         """Guided %MVIC calibration; the references also go to the person's records."""
         from app.ui.calibration_dialog import CalibrationDialog
 
         if self.stream is None:
+            self.statusBar().showMessage("Connect to the patch first, then calibrate.", 6000)
             return
-        try:
-            if self.store is None:
-                from app.session.store import Store
-
-                self.store = Store()
-        except UserError as exc:
-            self.show_error(str(exc))
+        store = self._open_store()
+        if store is None:
             return
-        dlg = CalibrationDialog(self.stream, self.store, self)
+        dlg = CalibrationDialog(self.stream, store, self, person="" if new_person else self.prefs.person())
         self.calibration_dialog = dlg
         dlg.accepted.connect(lambda: self._calibrated(dlg.person_name, dlg.references))
         dlg.show()
 
     def _calibrated(self, person: str, refs: dict) -> None:  # type: ignore[type-arg]
         self.prefs.set_person(person)
+        self._fill_people()
         self.apply_references(refs)
-
-    def _reload_references(self) -> None:
-        """On Connect: the last calibrated person's stored references, for the muscles present."""
-        name = self.prefs.person()
-        if not name:
-            return
-        try:
-            if self.store is None:
-                from app.session.store import Store
-
-                self.store = Store()
-            person = self.store.find_person(name)
-            refs = self.store.latest_mvic(person.id) if person else {}
-        except UserError as exc:
-            self.show_error(str(exc))
-            return
-        if not refs:
-            return
-        from app.dsp.mvic import MvicReference
-
-        found = {
-            lb: MvicReference(lb, r.value_uv, r.method, r.window_ms, r.n_contractions, r.fraction, r.recorded_at)
-            for lb, r in refs.items()
-        }
-        for row in self.rows:
-            ref = found.get(row.label)
-            if ref is not None:
-                row.tile.mvic = ref
-                row.tile._show_target_pct()
-        if any(row.tile.mvic for row in self.rows):
-            self.statusBar().showMessage(f"%MVIC references of {name} loaded.", 6000)
-
-    def apply_references(self, refs: dict) -> None:  # type: ignore[type-arg]
-        """Levels in %MVIC and targets at 40% MVIC (change them as usual)."""
-        for row in self.rows:
-            ref = refs.get(row.label)
-            if ref is not None:
-                row.tile.set_reference(ref)
-        self.statusBar().showMessage("Calibrated: levels in %MVIC, targets set to 40% MVIC.", 8000)
+        self.statusBar().showMessage(f"Calibrated {person}: levels in %MVIC, targets at their saved value "
+                                     "(40% MVIC the first time).", 8000)
 
     def open_settings(self) -> None:
         from app.ui.settings_dialog import SettingsDialog
@@ -577,6 +638,8 @@ class MainWindow(QMainWindow):
         dlg = SettingsDialog(self.prefs, self.stream is not None, self)
         if dlg.exec() and self.stream is not None:
             self.stream.set_settings(self.prefs.filters())
+            if self.live is not None and self.stream.worker.signal_kind == "raw":
+                self.live.set_envelope_delay(self.prefs.filters().envelope_delay_s(self.stream.fs))
 
     # -- frame ---------------------------------------------------------------------------------
     def refresh(self) -> None:
@@ -602,7 +665,28 @@ class MainWindow(QMainWindow):
                 # scale to the envelope (the message); the raw trace may run off the top
                 peak = np.fmax.reduce(env[i][-n // 2 :]) * ENVELOPE_HEADROOM
                 row.autoscale(float(peak) if np.isfinite(peak) else 0.0)
+        if self.live is not None:
+            snap = self.live.snapshot()  # cached: cheap unless a rep ended or quality changed
+            if snap.version != self._snap_version:
+                self.show_snapshot(snap)
         self.frames += 1
+
+    def show_snapshot(self, snap: LiveSnapshot) -> None:
+        """What the live analysis found: the headline, the session column, each tile's rep and signal."""
+        self._snap_version = snap.version
+        self.panel.show_snapshot(snap)
+        self.insight.setText(snap.last_sentence)
+        if snap.stop_message and not self.done_banner.isVisible():
+            self.done_banner.setText(snap.stop_message + " Rest and come back tomorrow.")
+            self.done_banner.show()
+        for row, ch in zip(self.rows, snap.channels):
+            if ch.reps:
+                last, best = ch.reps[-1], ch.summary.best_peak if ch.summary else ch.reps[-1].peak
+                u = "%" if ch.unit.startswith("%") else f" {ch.unit}"
+                row.tile.show_rep(f"Rep {len(ch.reps)}: peak {last.peak:.0f}{u} · best {best:.0f}{u}")
+            if ch.quality is not None:
+                row.tile.show_signal(ch.quality.verdict, ch.quality.problems()[0].split(": ", 1)[-1]
+                                     if ch.quality.problems() else "")
 
     def _on_source_event(self, ev: SourceEvent) -> None:
         """UI thread: a rare source event, delivered by a queued signal."""
@@ -626,12 +710,6 @@ class MainWindow(QMainWindow):
             self.status_rec.setStyleSheet("")
             return
         st = self.stream.status()
-        if self.live is not None:
-            sentence, stop, _n = self.live.snapshot()
-            self.insight.setText(f"Firing order — {sentence}")
-            if stop and not self.done_banner.isVisible():
-                self.done_banner.setText(stop + " Rest and come back tomorrow.")
-                self.done_banner.show()
         self.status_source.setText(st.source + (f" · battery {st.battery_percent}%" if st.battery_percent is not None else ""))
         self.status_rate.setText(f"{st.sample_rate_hz:g} Hz (receiving {st.effective_rate_hz:.0f} Hz)")
         lost = f"{st.lost_packets} packets lost · {st.lost_samples} samples missing"

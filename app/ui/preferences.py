@@ -15,6 +15,8 @@ from app.dsp.filters import FilterSettings
 from app.muscles import DEFAULT_PRESET, PRESETS
 from app.session.stream import DEFAULT_THRESHOLD_UV
 
+DEFAULT_TARGET_PERCENT = 40.0
+
 
 class Preferences:
     """Typed access to the app's QSettings."""
@@ -101,8 +103,26 @@ class Preferences:
         self.q.setValue("source/device", f"{address}|{protocol}|{name}")
 
     def person(self) -> str:
-        """The person last calibrated (their %MVIC references reload on Connect)."""
+        """The person chosen last (their %MVIC references load on Connect)."""
         return str(self.q.value("person/name", ""))
 
     def set_person(self, name: str) -> None:
         self.q.setValue("person/name", name)
+
+    # -- per-person targets in %MVIC --
+    def target_percent(self, person: str, label: str, default: float = DEFAULT_TARGET_PERCENT) -> float:
+        """The person's target for ``label`` in % MVIC (default 40%, the issue's default)."""
+        v = self.q.value(f"person_targets/{_key(person)}/{label}", default)
+        try:
+            f = float(v)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            return default
+        return f if f > 0 else default
+
+    def set_target_percent(self, person: str, label: str, value: float) -> None:
+        self.q.setValue(f"person_targets/{_key(person)}/{label}", float(value))
+
+
+def _key(name: str) -> str:
+    """A QSettings-safe group name for a person (no slashes)."""
+    return name.replace("/", "_").replace("\\", "_") or "_"

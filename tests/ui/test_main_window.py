@@ -195,20 +195,81 @@ def test_mvic_calibration_guides_stores_and_switches_to_percent(window, qtbot, t
     assert 150 <= ref.value_uv <= 220  # the manual squeeze is 60% of a 300 µV MVIC
     dlg.grab().save(str(tmp_path / "calibration.png"))
     dlg.accept()
+    window.store = store
     window._calibrated("Ann Example", dlg.references)  # what Check ▾ > Calibrate wires to ``accepted``
     person = store.find_person("Ann Example")
     assert person is not None and store.latest_mvic(person.id)["gluteus_maximus_L"].value_uv == ref.value_uv
-    tile = window.rows[0].tile
-    assert tile.target_pct.text() == "= 40% MVIC"
-    assert window.stream.thresholds[0] == pytest.approx(round(0.4 * ref.value_uv))
+    assert window.person_box.currentText() == "Ann Example"
+    row = window.rows[0]
+    tile = row.tile
+    assert tile.target.value() == 40 and tile.target.suffix() == " % MVIC"
+    assert window.stream.thresholds[0] == pytest.approx(0.4 * ref.value_uv)
+    assert row.plot.getPlotItem().getAxis("left").labelText == "% MVIC"
+    assert tile.reference.text() == f"100% = {ref.value_uv:.0f} µV (maximal)"
     window.refresh()
     assert "% MVIC" in tile.level.text()
     window.grab().save(str(tmp_path / "after-calibration.png"))
-    # the next session with the same person shows %MVIC straight away
+    # the person's own target is kept in % MVIC
+    tile.target.setValue(55)
+    assert window.stream.thresholds[0] == pytest.approx(0.55 * ref.value_uv)
+    # nobody: back to µV and the plain µV target
+    nobody = window.person_box.findData("")
+    window.person_box.setCurrentIndex(nobody)
+    window._person_chosen(nobody)
+    assert tile.mvic is None and tile.target.suffix() == " µV" and window.stream.thresholds[0] == 50.0
+    assert row.plot.getPlotItem().getAxis("left").labelText == "µV"
+    ann = window.person_box.findData("Ann Example")
+    window.person_box.setCurrentIndex(ann)
+    window._person_chosen(ann)
+    assert tile.target.value() == 55 and window.live.snapshot().channels[0].unit == "%MVIC"
+    # the next session with the same person shows %MVIC straight away, with their target
     window.disconnect_source()
-    window.store = store
     window.connect_source()
     assert window.rows[0].tile.mvic is not None
     assert window.rows[0].tile.mvic.value_uv == pytest.approx(ref.value_uv)
+    assert window.rows[0].tile.target.value() == 55
     window.disconnect_source()
     store.close()
+
+
+def test_session_column_fills_rep_by_rep(window, qtbot, tmp_path):
+    """Bridges: the column shows reps, effort vs best and signal; each tile its last rep."""
+    choose(window.scenario_box, "bridges")
+    window.connect_source()
+    assert "Relax" in window.panel.order.text()
+    qtbot.waitUntil(lambda: window.live.snapshot().rep_count >= 2, timeout=15_000)
+    window.refresh()
+    snap = window.live.snapshot()
+    assert window.panel.reps_box.isVisible() and window.panel.effort.isVisible()
+    assert window.insight.text() == snap.last_sentence and snap.last_sentence.startswith("Rep ")
+    assert window.panel.order.text() == snap.firing_summary.sentence()
+    assert window.panel.order_summary.text().startswith(f"Rep {len(snap.contractions)}: ")
+    assert window.rows[0].tile.rep.text().startswith(f"Rep {len(snap.channels[0].reps)}: peak ")
+    cells = [w.text() for w in window.panel.findChildren(type(window.panel.order)) if w.parent() is window.panel.reps_box]
+    assert "Gluteus maximus L" in cells and "Hamstring L" in cells
+    qtbot.wait(100)  # let the layouts settle before the picture
+    window.grab().save(str(tmp_path / "session-column.png"))
+
+
+def test_tiles_warn_about_a_bad_electrode(window, qtbot):
+    """A lead that comes off shows on its tile and in the column, in words."""
+    from app.devices.emg_model import Artefacts, synthesize
+    from app.session.live_analysis import LiveAnalysis
+
+    window.connect_source()
+    labels = window.stream.labels
+    fs = window.stream.fs
+    x = synthesize(np.zeros((len(labels), int(6 * fs))), fs, seed=2, artefacts=Artefacts(3.0, 0.0, 50, 0))
+    x[1, int(2 * fs):] = 0.0
+    offline = LiveAnalysis(fs, labels)
+    from app.dsp.worker import ProcessedBlock
+
+    for i in range(0, x.shape[1], 200):
+        blk = x[:, i : i + 200]
+        offline(ProcessedBlock(i, blk, blk, np.abs(blk), ()))
+    offline.flush()
+    window.show_snapshot(offline.snapshot())
+    tile = window.rows[1].tile
+    assert tile.signal.isVisibleTo(tile) and tile.signal.text() == "✖ no signal at all — the electrode or lead is off."
+    assert not window.rows[0].tile.signal.isVisibleTo(tile)
+    assert "Hamstring L</b>: no signal at all" in window.panel.signal.text()

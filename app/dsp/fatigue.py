@@ -25,6 +25,12 @@ import numpy as np
 from app.dsp.onset import Burst
 
 
+#: shortest stretch of session a slope is given for
+MIN_TREND_SPAN_S = 10.0
+#: |MDF slope| below this (%/min) reads as steady
+STEADY_PERCENT_PER_MIN = 5.0
+
+
 @dataclass(frozen=True)
 class FatigueSettings:
     segment_s: float = 0.25  # Welch segment (Hann, 50% overlap): 4 Hz resolution
@@ -148,11 +154,18 @@ class FatigueTrend:
     @property
     def fatiguing(self) -> bool:
         """MDF falling by more than 5%/min (the spectrum compresses with fatigue)."""
-        return self.mdf_slope_percent_per_min < -5.0
+        return self.mdf_slope_percent_per_min < -STEADY_PERCENT_PER_MIN
+
+    @property
+    def word(self) -> str:
+        """'tiring', 'rising' (not fatigue: e.g. warming up, or different effort) or 'steady'."""
+        if self.fatiguing:
+            return "tiring"
+        return "rising" if self.mdf_slope_percent_per_min > STEADY_PERCENT_PER_MIN else "steady"
 
     def sentence(self) -> str:
         first, last = self.mdf_hz[0], self.mdf_hz[-1]
-        trend = "falling: the muscle is tiring" if self.fatiguing else "steady"
+        trend = {"tiring": "falling: the muscle is tiring", "rising": "rising", "steady": "steady"}[self.word]
         return (f"Median frequency {first:.0f} -> {last:.0f} Hz over {len(self.mdf_hz)} points "
                 f"({self.mdf_slope_percent_per_min:+.1f}%/min), {trend}.")
 
@@ -171,15 +184,17 @@ class FatigueTrend:
         }
 
 
-def trend_from_points(points: Sequence[tuple[float, float, float]], min_points: int = 3) -> FatigueTrend | None:
+def trend_from_points(points: Sequence[tuple[float, float, float]], min_points: int = 3,
+                      min_span_s: float = MIN_TREND_SPAN_S) -> FatigueTrend | None:
     """Slopes of (time_s, MDF, MNF) points, as gathered offline or rep by rep live; None with
-    fewer than ``min_points`` or no spread in time."""
+    fewer than ``min_points`` or when they span less than ``min_span_s`` (a slope "per minute"
+    from a few seconds is an extrapolation that swings by hundreds of %/min)."""
     if len(points) < max(2, min_points):
         return None
     t = np.array([p[0] for p in points])
     mdf = np.array([p[1] for p in points])
     mnf = np.array([p[2] for p in points])
-    if np.ptp(t) <= 0:
+    if np.ptp(t) <= 0 or np.ptp(t) < min_span_s:
         return None
     md = _slope(t, mdf)
     mn = _slope(t, mnf)

@@ -214,7 +214,8 @@ class ChannelRow(QWidget):
         self.tile.set_unit(mvic)
         self.tile.target.blockSignals(False)
         self._quiet_frames = 0
-        self._set_ymax(next((s for s in Y_STEPS if s >= target * 2.5), Y_STEPS[-1]))
+        room = max(target * 2.5, 110.0 if mvic is not None else 0.0)  # %MVIC: a maximal effort fits
+        self._set_ymax(next((s for s in Y_STEPS if s >= room), Y_STEPS[-1]))
         if self.tile.target.value() == round(target):
             self._typed(self.tile.target.value())
         else:

@@ -380,8 +380,10 @@ class MainWindow(QMainWindow):
         self.stream.worker.add_sink(self._on_processed)
         from app.session.live_analysis import LiveAnalysis
 
+        fraction, consecutive = self.prefs.stopping_rule()
         self.live = LiveAnalysis(source.sample_rate_hz, source.labels, envelope_delay_s=self.stream.worker.delay_s,
-                                 targets_uv=thresholds, signal_kind=self.stream.worker.signal_kind)
+                                 targets_uv=thresholds, signal_kind=self.stream.worker.signal_kind,
+                                 stop_fraction=fraction, stop_consecutive=consecutive)
         self.stream.worker.add_sink(self.live)
         self.show_snapshot(self.live.snapshot())
         self.insight.show()

@@ -122,6 +122,20 @@ class Preferences:
     def set_target_percent(self, person: str, label: str, value: float) -> None:
         self.q.setValue(f"person_targets/{_key(person)}/{label}", float(value))
 
+    # -- stopping rule (seed article: stop when effort stays below 90% of the best) --
+    def stopping_rule(self) -> tuple[float, int]:
+        """(fraction of the best, consecutive reps); defaults 0.9 and 3."""
+        try:
+            frac = float(self.q.value("session/stop_fraction", 0.9))  # type: ignore[arg-type]
+            n = int(self.q.value("session/stop_reps", 3))  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            return 0.9, 3
+        return (frac if 0.5 <= frac <= 1.0 else 0.9), (n if 1 <= n <= 10 else 3)
+
+    def set_stopping_rule(self, fraction: float, consecutive: int) -> None:
+        self.q.setValue("session/stop_fraction", float(fraction))
+        self.q.setValue("session/stop_reps", int(consecutive))
+
 
 def _key(name: str) -> str:
     """A QSettings-safe group name for a person (no slashes)."""

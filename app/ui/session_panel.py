@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.dsp.fatigue import MIN_TREND_SPAN_S
 from app.session.live_analysis import ChannelLive, LiveSnapshot
 
 RECENT_REPS = 5  # firing order of this many newest reps, newest first
@@ -190,6 +191,7 @@ class SessionPanel(QFrame):
                 cell = _label(name if col == 0 else "–", wrap=False)
                 if col:
                     cell.setAlignment(Qt.AlignmentFlag.AlignRight)
+                    cell.setMinimumWidth(cell.fontMetrics().horizontalAdvance("9999%"))  # no jitter
                 self._put(cell, row, col)
                 cells.append(cell)
             self._grid.append(cells)
@@ -244,11 +246,10 @@ class SessionPanel(QFrame):
             f = ch.fatigue
             if f is None:
                 continue
-            word = "tiring" if f.fatiguing else "steady"
             lines.append(f"{ch.name}: {f.mdf_hz[0]:.0f} → {f.mdf_hz[-1]:.0f} Hz "
-                         f"({f.mdf_slope_percent_per_min:+.0f}%/min), {word}")
+                         f"({f.mdf_slope_percent_per_min:+.0f}%/min), {f.word}")
         if not lines and any(ch.mdf_points for ch in snap.channels):
-            lines.append("Needs 3 contractions for a trend.")
+            lines.append(f"A trend needs 3 contractions over {MIN_TREND_SPAN_S:.0f} s.")
         self.fatigue_head.setVisible(bool(lines))
         self.fatigue.setVisible(bool(lines))
         self.fatigue.setText("\n".join(lines))

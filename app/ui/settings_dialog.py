@@ -1,4 +1,5 @@
-"""Settings: filters (what a clinician may need to change) and the simulated patch's rate.
+"""Settings: filters (what a clinician may need to change), the session's stopping rule and the
+simulated patch's rate.
 
 Each field says in plain words what it does; values are checked with the same rules the pipeline
 uses, and a bad combination is reported in one sentence without closing the dialog.
@@ -14,6 +15,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
     QLabel,
+    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
@@ -54,6 +56,21 @@ class SettingsDialog(QDialog):
         form.addRow("Envelope low-pass", self.cut)
         lay.addWidget(filt)
 
+        sess = QGroupBox("Session")
+        xform = QFormLayout(sess)
+        frac, n = prefs.stopping_rule()
+        self.stop_fraction = _spin(50, 100, frac * 100, " % of best")
+        self.stop_fraction.setDecimals(0)
+        self.stop_reps = QSpinBox()
+        self.stop_reps.setRange(1, 10)
+        self.stop_reps.setValue(n)
+        self.stop_reps.setSuffix(" reps in a row")
+        xform.addRow("Say \"done for today\" below", self.stop_fraction)
+        xform.addRow("… for", self.stop_reps)
+        if streaming:
+            xform.addRow(QLabel("Applies at the next Connect."))
+        lay.addWidget(sess)
+
         sim = QGroupBox("Simulated patch")
         sform = QFormLayout(sim)
         self.rate = QComboBox()
@@ -93,6 +110,7 @@ class SettingsDialog(QDialog):
             return
         self.prefs.set_filters(s)
         self.prefs.set_sample_rate(int(self.rate.currentData()))
+        self.prefs.set_stopping_rule(self.stop_fraction.value() / 100.0, self.stop_reps.value())
         super().accept()
 
 

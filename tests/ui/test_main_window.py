@@ -129,6 +129,21 @@ def test_bad_filter_settings_are_a_message_not_a_crash(window, qtbot):
     assert dlg.result() == 0
 
 
+def test_stopping_rule_is_a_setting_the_next_session_uses(window, qtbot):
+    from app.ui.settings_dialog import SettingsDialog
+
+    dlg = SettingsDialog(window.prefs, False, window)
+    qtbot.addWidget(dlg)
+    assert dlg.stop_fraction.value() == 90 and dlg.stop_reps.value() == 3
+    dlg.stop_fraction.setValue(85)
+    dlg.stop_reps.setValue(2)
+    dlg.accept()
+    assert window.prefs.stopping_rule() == (0.85, 2)
+    window.connect_source()
+    snap = window.live.snapshot()
+    assert (snap.stop_fraction, snap.stop_consecutive) == (0.85, 2)
+
+
 def test_screenshots(window, qtbot, tmp_path):
     """Grab every screen for a person to look at (saved under the test's temp dir)."""
     from app.ui.settings_dialog import SettingsDialog

@@ -373,8 +373,14 @@ class OnsetTracker:
         else:
             count = above.astype(np.int32)
         on = count >= self.r
+        any_on = on.any(axis=1)
+        all_on = on.all(axis=1)
         events: list[OnsetEvent] = []
         for ch in range(c.shape[0]):
+            st = self._state[ch]
+            # fast paths (most blocks): idle and nothing above; active, all above, no gap pending
+            if (st == _IDLE and not any_on[ch]) or (st == _ACTIVE and all_on[ch] and self._off_start[ch] is None):
+                continue
             events += self._runs(ch, on[ch], ext[ch], c[ch])
         if b >= self._keep:
             self._hist = c[:, b - self._keep :].copy()

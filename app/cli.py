@@ -83,14 +83,24 @@ def build_parser() -> argparse.ArgumentParser:
         help="simulated patch only: generate this many times faster than real time",
     )
     r.add_argument("--quiet", action="store_true", help="no progress line")
+    r.add_argument("--person", help="write this person's latest %%MVIC references into the file")
+    r.add_argument("--db", help="the records (SQLite) to look the person up in (default: the app's own)")
 
     sc = sub.add_parser("scan", help="list the EMG patches in Bluetooth range")
     sc.add_argument("--seconds", type=_positive_float, default=5.0, help="how long to listen")
 
-    a = sub.add_parser("analyze", help="report bursts in a recording")
+    a = sub.add_parser("analyze", help="onsets, firing order, reps, symmetry, fatigue and signal quality")
     a.add_argument("file", help="GluteFire CSV or any delimited numeric text file")
     a.add_argument("--rate", type=_positive_float, help="sample rate when the file has no time column")
     a.add_argument("--json", action="store_true", help="machine-readable output")
+    a.add_argument("--person", help="report in %%MVIC with this person's latest stored references "
+                   "(default: the references written in the file, if any)")
+    a.add_argument("--db", help="the records (SQLite) to look the person up in (default: the app's own)")
+    a.add_argument("--mains", type=float, choices=[50.0, 60.0],
+                   help="mains frequency for the hum check (default: the file's, else both)")
+    a.add_argument("--detector", choices=["tkeo", "envelope"], default="tkeo",
+                   help="onset conditioning (docs/algorithms.md); envelope-only devices always use 'envelope'")
+    a.add_argument("--no-reps", action="store_true", help="text output: leave out the per-rep lines")
     return p
 
 
@@ -143,8 +153,20 @@ def cmd_record(args: argparse.Namespace) -> int:
         source.stop()
         raise
     n = int(round(args.seconds * source.sample_rate_hz))
+    extra: dict[str, str] = {}
+    if args.person:
+        try:
+            refs = {lb: r for lb, r in _person_references(args.person, args.db).items() if lb in labels}
+        except UserError:
+            source.stop()
+            raise
+        from app.session.csvformat import format_mvic
+
+        extra["person"] = args.person
+        if refs:
+            extra["mvic"] = format_mvic(refs)
     # recording starts before the patch does, so time_s = 0 is the patch's first sample
-    rec = stream.start_recording(out, max_samples=n)
+    rec = stream.start_recording(out, extra=extra, max_samples=n)
     stream.start()
     interrupted = False
     try:
@@ -188,51 +210,58 @@ def cmd_scan(args: argparse.Namespace) -> int:
     return 0
 
 
+def _person_references(person: str, db: str | None) -> dict:  # type: ignore[type-arg]
+    """A stored person's latest %MVIC references by label; one sentence when unknown."""
+    from app.dsp.mvic import MvicReference
+    from app.session.store import Store
+
+    store = Store(db) if db else Store()
+    try:
+        found = store.find_person(person)
+        if found is None:
+            raise UserError(f"No person named {person!r} in {store.path}.")
+        return {
+            lb: MvicReference(lb, r.value_uv, r.method, r.window_ms, r.n_contractions, r.fraction, r.recorded_at)
+            for lb, r in store.latest_mvic(found.id).items()
+        }
+    finally:
+        store.close()
+
+
 def cmd_analyze(args: argparse.Namespace) -> int:
-    from app.muscles import display_name
-    from app.session.analysis import analyze_recording
+    from app.dsp.analysis import AnalysisSettings, analyze
+    from app.dsp.onset import OnsetSettings
     from app.session.reader import load_recording
 
     rec = load_recording(args.file, args.rate)
-    result = analyze_recording(rec)
-    fs = result["sample_rate_hz"]
-    channels = result["channels"]
-    stop_messages = result["stopping_rule"]
+    refs, source, person = rec.mvic, ("file" if rec.mvic else None), rec.person or None
+    if args.person:
+        stored = _person_references(args.person, args.db)
+        person = args.person
+        refs = {lb: r for lb, r in stored.items() if lb in rec.labels}
+        source = "records" if refs else None
+        if not refs:
+            print(f"glutefire: {args.person} has no %MVIC reference for these channels; values in µV.",
+                  file=sys.stderr)
+    mains = args.mains
+    if mains is None:
+        try:
+            mains = float(rec.metadata.get("mains_hz", "")) or None
+        except ValueError:
+            mains = None
+    envelope_only = rec.metadata.get("signal_kind", "raw") == "envelope"
+    onset = (OnsetSettings(detector="envelope", input="envelope") if envelope_only
+             else OnsetSettings(detector=args.detector))
+    result = analyze(rec.data, rec.sample_rate_hz, rec.labels, AnalysisSettings(onset=onset, mains_hz=mains),
+                     thresholds=rec.thresholds, mvic=refs)
     if args.json:
-        print(json.dumps(result, indent=2))
+        d = {"file": str(rec.path), "person": person, "mvic_source": source, **result.to_dict()}
+        print(json.dumps(d, indent=2))
         return 0
-    print(f"{rec.path}: {rec.duration_s:.1f} s at {fs:g} Hz, {len(rec.labels)} channel(s)")
-    for ch in channels:
-        print(f"\n{display_name(ch['name'])}: {len(ch['bursts'])} burst(s)")
-        if ch["bursts"]:
-            print(f"  {'#':>3} {'onset s':>9} {'offset s':>9} {'length s':>9} {'peak':>9} {'mean':>9}")
-        for i, b in enumerate(ch["bursts"], 1):
-            print(
-                f"  {i:>3} {b['onset_s']:>9.3f} {b['offset_s']:>9.3f} {b['duration_s']:>9.3f}"
-                f" {b['peak']:>9.1f} {b['mean']:>9.1f}"
-            )
-    for ch in channels:
-        if ch["fatigue"]:
-            f = ch["fatigue"]
-            print(f"\n{display_name(ch['name'])} median frequency: {f['mdf_hz'][0]:.0f} -> {f['mdf_hz'][-1]:.0f} Hz "
-                  f"({f['mdf_slope_percent_per_min']:+.1f}%/min)")
-    for q in (c["quality"] for c in channels):
-        for problem in q["problems"]:
-            print(f"Signal: {problem}")
-    for sym in result["symmetry"]:
-        print(f"Symmetry: {sym['sentence']} (SI {sym['peak_index_percent']:+.0f}%)")
-    for msg in stop_messages:
-        print(msg)
-    if result["firing_order"]:
-        print("\nFiring order per contraction:")
-        for c in result["firing_order"]:
-            print(f"  {c['start_s']:>8.2f} s  {c['sentence']}")
-        sm = result["firing_order_summary"]
-        if sm.get("compared"):
-            print(
-                f"  glute fired first in {sm['glute_first_fraction'] * 100:.0f}% of {sm['compared']} "
-                f"contractions; median glute lag {sm['median_glute_lag_ms']:.0f} ms"
-            )
+    who = f"; {person}" if person else ""
+    norm = f", %MVIC from the {source}" if source else ""
+    print(f"{rec.path}{who}{norm}")
+    print(result.to_table(per_rep=not args.no_reps), end="")
     return 0
 
 

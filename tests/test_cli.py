@@ -144,3 +144,77 @@ def test_analyze_reports_reps_fatigue_symmetry_quality(tmp_path, capsys):
     assert left["quality"]["ok"]
     (sym,) = j["symmetry"]
     assert sym["flagged"] and sym["peak_index_percent"] < -15  # the simulated right side is 20% weaker
+
+
+def _store_with_ann(tmp_path, value_uv: float = 400.0):
+    from app.session.store import Store
+
+    db = tmp_path / "records.sqlite3"
+    store = Store(db)
+    ann = store.add_person("Ann Example")
+    store.save_mvic(ann.id, "gluteus_maximus_L", value_uv, "maximal", 500.0, 3, 1.0)
+    store.close()
+    return db
+
+
+def test_record_with_person_carries_mvic_and_analyze_reports_percent(tmp_path, capsys):
+    db = _store_with_ann(tmp_path)
+    out = tmp_path / "ann.csv"
+    assert main(["record", "--device", "sim", "--scenario", "bridges", "--seconds", "12", "--out", str(out),
+                 "--channels", "gluteus_maximus_L,hamstring_L", "--speed", "25", "--quiet", "--seed", "4",
+                 "--person", "Ann Example", "--db", str(db)]) == 0
+    text = out.read_text()
+    assert "# person: Ann Example" in text and "# mvic: gluteus_maximus_L=400.00 uV maximal 100% 500ms x3" in text
+    capsys.readouterr()
+    assert main(["analyze", str(out), "--json"]) == 0
+    j = json.loads(capsys.readouterr().out)
+    assert j["person"] == "Ann Example" and j["mvic_source"] == "file"
+    glute, ham = j["channels"]
+    assert glute["unit"] == "%MVIC" and ham["unit"] == "µV"
+    assert glute["target"] == pytest.approx(50.0 / 400.0 * 100.0)  # the 50 µV target, in %MVIC
+    # rep figures are the µV figures over the reference
+    assert main(["analyze", str(out), "--json", "--person", "Ann Example", "--db", str(db)]) == 0
+    same = json.loads(capsys.readouterr().out)
+    assert same["mvic_source"] == "records"
+    from app.session.reader import load_recording
+
+    rec = load_recording(out)
+    rec.metadata.pop("mvic")
+    from app.dsp.analysis import analyze
+
+    uv = analyze(rec.data, rec.sample_rate_hz, rec.labels, thresholds=rec.thresholds)
+    for pct, r in zip(glute["reps"], uv.channels[0].reps):
+        assert pct["peak"] == pytest.approx(r.peak / 4.0, rel=1e-3)
+    assert main(["analyze", str(out)]) == 0
+    table = capsys.readouterr().out
+    assert "Ann Example, %MVIC from the file" in table and "%MVIC" in table
+
+
+def test_analyze_person_from_records_overrides_the_file(tmp_path, capsys):
+    db = _store_with_ann(tmp_path, value_uv=200.0)
+    out = record(tmp_path, "bridges", 12.0, "gluteus_maximus_L")
+    capsys.readouterr()
+    assert main(["analyze", str(out), "--json", "--person", "Ann Example", "--db", str(db)]) == 0
+    j = json.loads(capsys.readouterr().out)
+    assert j["person"] == "Ann Example" and j["mvic_source"] == "records"
+    assert j["channels"][0]["unit"] == "%MVIC" and j["channels"][0]["mvic"]["value_uv"] == 200.0
+
+
+def test_analyze_unknown_person_is_one_sentence(tmp_path, capsys):
+    db = _store_with_ann(tmp_path)
+    out = record(tmp_path, "bridges", 6.0, "gluteus_maximus_L")
+    capsys.readouterr()
+    assert main(["analyze", str(out), "--person", "Bob", "--db", str(db)]) == 2
+    err = capsys.readouterr().err
+    assert err.strip() == f"glutefire: No person named 'Bob' in {db}." and "Traceback" not in err
+
+
+def test_analyze_person_without_reference_for_these_channels_warns_and_uses_uv(tmp_path, capsys):
+    db = _store_with_ann(tmp_path)
+    out = record(tmp_path, "bridges", 6.0, "hamstring_L")
+    capsys.readouterr()
+    assert main(["analyze", str(out), "--json", "--person", "Ann Example", "--db", str(db)]) == 0
+    cap = capsys.readouterr()
+    assert "no %MVIC reference for these channels" in cap.err
+    j = json.loads(cap.out)
+    assert j["mvic_source"] is None and j["channels"][0]["unit"] == "µV"

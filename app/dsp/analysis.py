@@ -224,12 +224,17 @@ def analyze(raw: np.ndarray, fs: float, labels: Sequence[str], settings: Analysi
     if mvic is not None:
         refs = dict(mvic) if isinstance(mvic, Mapping) else {r.label: r for r in mvic}
 
-    proc = process_whole(x, fs, s.filters)
-    delay = s.filters.envelope_delay_s(fs)
-    onset = s.onset if s.onset.input != "raw" else OnsetSettings(**{**s.onset.to_dict(), "input": "filtered"})
-    bursts = detect_bursts(proc.filtered, fs, onset, envelope=proc.envelope, envelope_delay_s=delay,
-                           filters=s.filters)
-    quality = assess(x, fs, labels, s.mains_hz, s.quality, filtered=proc.filtered)
+    envelope_only = s.onset.input == "envelope"  # a device's own envelope (MyoWare ENV): no spectrum
+    if envelope_only:
+        envelope, filtered, delay = x, None, 0.0
+        bursts = detect_bursts(x, fs, s.onset, envelope=x, envelope_delay_s=0.0)
+    else:
+        proc = process_whole(x, fs, s.filters)
+        envelope, filtered, delay = proc.envelope, proc.filtered, s.filters.envelope_delay_s(fs)
+        onset = s.onset if s.onset.input != "raw" else OnsetSettings(**{**s.onset.to_dict(), "input": "filtered"})
+        bursts = detect_bursts(proc.filtered, fs, onset, envelope=proc.envelope, envelope_delay_s=delay,
+                               filters=s.filters)
+    quality = assess(x, fs, labels, s.mains_hz, s.quality, filtered=filtered)
 
     channels: list[ChannelAnalysis] = []
     peaks: dict[str, float] = {}
@@ -237,7 +242,7 @@ def analyze(raw: np.ndarray, fs: float, labels: Sequence[str], settings: Analysi
     units: dict[str, str] = {}
     for ch, name in enumerate(labels):
         ref = refs.get(name)
-        env = proc.envelope[ch]
+        env = envelope[ch]
         target = thr[ch]
         unit = "µV"
         if ref is not None:
@@ -248,7 +253,7 @@ def analyze(raw: np.ndarray, fs: float, labels: Sequence[str], settings: Analysi
         rule = StoppingRule(s.stop_fraction, s.stop_consecutive)
         for r in reps:
             rule.add(r.peak)
-        trend = fatigue_trend(proc.filtered[ch], fs, bursts[ch], settings=s.fatigue)
+        trend = None if filtered is None else fatigue_trend(filtered[ch], fs, bursts[ch], settings=s.fatigue)
         rsum = summarize_reps(reps, unit)
         if rsum is not None:
             peaks[name], means[name], units[name] = rsum.mean_peak, rsum.mean_mean, unit

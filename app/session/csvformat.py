@@ -7,6 +7,11 @@ never arrived (link outage, lost packet); time keeps running across them.
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
+
+from app.dsp.mvic import MvicReference
+
 FORMAT_NAME = "glutefire-csv"
 FORMAT_VERSION = 1
 TIME_COLUMN = "time_s"
@@ -36,3 +41,55 @@ def time_decimals(sample_rate_hz: float) -> int:
     while 10**d < sample_rate_hz * 2 and d < 9:
         d += 1
     return d
+
+
+# -- %MVIC references in the metadata (``# mvic: ...``), so a file carries its own normalisation --
+def format_mvic(refs: Mapping[str, MvicReference]) -> str:
+    """``gluteus_maximus_L=312.4 uV maximal 100% 500ms x3 2026-11-22T10:00:00+00:00, ...``.
+
+    Fields after the value: method, effort (% of maximal), window, number of contractions and,
+    when known, when it was recorded (no spaces inside a field; parts separated by ", ").
+    """
+    parts = []
+    for label, r in refs.items():
+        fields = [f"{label}={r.value_uv:.2f} uV", r.method, f"{r.fraction * 100:g}%", f"{r.window_ms:g}ms",
+                  f"x{r.n_contractions}"]
+        if r.recorded_at:
+            fields.append(r.recorded_at)
+        parts.append(" ".join(fields))
+    return ", ".join(parts)
+
+
+def parse_mvic(text: str) -> dict[str, MvicReference]:
+    """The references of a ``mvic`` metadata value; parts that do not parse are skipped."""
+    out: dict[str, MvicReference] = {}
+    for part in text.split(","):
+        label, eq, rest = part.strip().partition("=")
+        fields = rest.split()
+        if not eq or not label or len(fields) < 2 or fields[1] != "uV":
+            continue
+        try:
+            value = float(fields[0])
+        except ValueError:
+            continue
+        if not (value > 0 and math.isfinite(value)):
+            continue
+        method, fraction, window, count, when = "maximal", 1.0, 500.0, 1, ""
+        for f in fields[2:]:
+            try:
+                if f in ("maximal", "submaximal"):
+                    method = f
+                elif f.endswith("%"):
+                    fraction = float(f[:-1]) / 100.0
+                elif f.endswith("ms"):
+                    window = float(f[:-2])
+                elif f.startswith("x"):
+                    count = int(f[1:])
+                elif "T" in f:
+                    when = f
+            except ValueError:
+                continue
+        if not 0 < fraction <= 1:
+            fraction = 1.0
+        out[label.strip()] = MvicReference(label.strip(), value, method, window, count, fraction, when)
+    return out

@@ -13,8 +13,10 @@ from pathlib import Path
 
 import numpy as np
 
+from app.dsp.mvic import MvicReference
 from app.errors import UserError
 from app.session import csvformat as fmt
+from app.session.csvformat import parse_mvic
 
 _EMPTY_CELL = re.compile(r"(?<=[,;\t])(?=[,;\t]|$)|^(?=[,;\t])", re.MULTILINE)
 
@@ -47,6 +49,15 @@ class Recording:
             except (ValueError, IndexError):
                 continue
         return out
+
+    @property
+    def mvic(self) -> dict[str, MvicReference]:
+        """%MVIC references written with the recording (``# mvic: ...``), by channel label."""
+        return parse_mvic(self.metadata.get("mvic", ""))
+
+    @property
+    def person(self) -> str:
+        return self.metadata.get("person", "").strip()
 
 
 def _parse_rate(text: str, what: str) -> float:

@@ -213,6 +213,13 @@ class Store:
             raise UserError(f"No session with id {session_id}.")
         return SessionRecord(*row[:5], json.loads(row[5]))
 
+    def all_sessions(self) -> list[SessionRecord]:
+        """Every session, anyone's or nobody's, oldest first."""
+        rows = self._db.execute(
+            "SELECT id, person_id, started_at, exercise, csv_path, summary FROM session ORDER BY started_at, id"
+        ).fetchall()
+        return [SessionRecord(*r[:5], json.loads(r[5])) for r in rows]
+
     def sessions(self, person_id: int) -> list[SessionRecord]:
         rows = self._db.execute(
             "SELECT id, person_id, started_at, exercise, csv_path, summary FROM session"

@@ -117,6 +117,8 @@ class LiveStream:
     ) -> CsvRecorder:
         """Start writing to ``path`` from the next processed sample on (at most ``max_samples``)."""
         meta = dict(self.source.metadata())
+        if self.worker.signal_kind == "envelope":  # the raw columns hold the device's envelope
+            meta["signal_kind"] = "envelope"
         meta.update(extra or {})
         info = RecordingInfo(
             labels=self.labels,

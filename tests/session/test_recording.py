@@ -163,3 +163,20 @@ def test_generic_file_with_time_column_and_header(tmp_path, rng):
     r = load_recording(p)
     assert r.sample_rate_hz == pytest.approx(2000.0)
     assert r.labels == ("Glute_L", "Ham_L")
+
+
+def test_mvic_metadata_round_trip_and_junk_is_skipped():
+    from app.dsp.mvic import MvicReference
+    from app.session.csvformat import format_mvic, parse_mvic
+
+    refs = {
+        "gluteus_maximus_L": MvicReference("gluteus_maximus_L", 312.4, "maximal", 500.0, 3, 1.0,
+                                           "2026-11-22T10:00:00+00:00"),
+        "hamstring_L": MvicReference("hamstring_L", 180.0, "submaximal", 500.0, 3, 0.5),
+    }
+    text = format_mvic(refs)
+    assert text.startswith("gluteus_maximus_L=312.40 uV maximal 100% 500ms x3 2026-11-22T10:00:00+00:00, ")
+    assert parse_mvic(text) == refs
+    assert parse_mvic("") == {}
+    got = parse_mvic("junk, a=, b=x uV, c=-5 uV, d=nan uV, e=5 mV, f=5 uV maximal 200% zzms xq")
+    assert list(got) == ["f"] and got["f"].fraction == 1.0 and got["f"].window_ms == 500.0

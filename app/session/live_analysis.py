@@ -27,6 +27,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 
@@ -86,6 +87,17 @@ class LiveSnapshot:
     stop_message: str
     stop_fraction: float
     stop_consecutive: int
+
+    def summary(self) -> dict[str, Any]:
+        """JSON-ready figures for the session records (same keys as ``glutefire analyze``)."""
+        return {
+            "reps": {c.label: c.summary.to_dict() for c in self.channels if c.summary is not None},
+            "firing_order_summary": self.firing_summary.to_dict(),
+            "symmetry": [p.to_dict() for p in self.symmetry],
+            "fatigue": {c.label: c.fatigue.to_dict() for c in self.channels if c.fatigue is not None},
+            "quality": {c.label: c.quality.to_dict() for c in self.channels if c.quality is not None},
+            "stopping_rule": self.stop_message or None,
+        }
 
     @property
     def rep_count(self) -> int:

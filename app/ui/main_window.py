@@ -501,8 +501,16 @@ class MainWindow(QMainWindow):
         if path is None:
             stamp = _dt.datetime.now().strftime("%Y-%m-%d_%H%M%S")
             path = self.recordings_dir / f"{stamp}_{self.scenario_box.currentData()}.csv"
+        extra: dict[str, str] = {}
+        person = self.prefs.person()
+        if person:
+            extra["person"] = person
+        if self.references:
+            from app.session.csvformat import format_mvic
+
+            extra["mvic"] = format_mvic(self.references)  # the file carries its own normalisation
         try:
-            self.stream.start_recording(path)
+            self.stream.start_recording(path, extra=extra)
         except UserError as exc:
             self.show_error(str(exc))
             self.record_btn.setChecked(False)
@@ -521,7 +529,21 @@ class MainWindow(QMainWindow):
             if rec.error:
                 self.show_error(rec.error)
             self.statusBar().showMessage(f"Saved {rec.duration_s:.1f} s to {rec.path}", 8000)
+            self._add_session_record(str(rec.path))
         self.update_status()
+
+    def _add_session_record(self, csv_path: str) -> None:
+        """The person's records get the session: exercise, file and what the live analysis found."""
+        store = self._open_store()
+        if store is None or self.live is None:
+            return
+        name = self.prefs.person()
+        person = store.find_person(name) if name else None
+        exercise = self.scenario_box.currentText() if self._is_sim() else "Live session"
+        try:
+            store.add_session(person.id if person else None, exercise, csv_path, self.live.snapshot().summary())
+        except UserError as exc:
+            self.show_error(str(exc))
 
     def add_mark(self) -> None:
         if self.stream is not None and self.stream.recorder is not None:

@@ -105,6 +105,28 @@ def test_record_and_stop_write_a_csv(window, qtbot, tmp_path):
     assert 0.8 <= rec.duration_s <= 2.0
     assert any(e == "mark" for _, e in rec.events)
     assert window.status_rec.text() == "Not recording"
+    (session,) = window.store.all_sessions()
+    assert session.csv_path == str(files[0]) and session.person_id is None
+    assert set(session.summary) >= {"reps", "firing_order_summary", "symmetry", "fatigue", "quality"}
+
+
+def test_recording_carries_the_persons_references(window, qtbot, tmp_path):
+    from app.dsp.mvic import MvicReference
+
+    window.connect_source()
+    ann = window.store.add_person("Ann Example")
+    window.store.save_mvic(ann.id, "gluteus_maximus_L", 300.0, "maximal", 500.0, 3, 1.0)
+    window._fill_people()
+    idx = window.person_box.findData("Ann Example")
+    window.person_box.setCurrentIndex(idx)
+    window._person_chosen(idx)
+    assert isinstance(window.references["gluteus_maximus_L"], MvicReference)
+    window.start_recording(tmp_path / "ann.csv")
+    qtbot.wait(400)
+    window.stop_recording()
+    rec = load_recording(tmp_path / "ann.csv")
+    assert rec.person == "Ann Example" and rec.mvic["gluteus_maximus_L"].value_uv == 300.0
+    assert [s.person_id for s in window.store.sessions(ann.id)] == [ann.id]
 
 
 def test_preferences_survive_restart(window, qtbot, qsettings, tmp_path):

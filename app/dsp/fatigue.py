@@ -21,14 +21,16 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from scipy.stats import t as student_t
 
 from app.dsp.onset import Burst
 
 
 #: shortest stretch of session a slope is given for
 MIN_TREND_SPAN_S = 10.0
-#: |MDF slope| below this (%/min) reads as steady
-STEADY_PERCENT_PER_MIN = 5.0
+#: |MDF slope| below this (%/min) reads as steady: per-rep MDF scatters by ~5 Hz, so smaller
+#: slopes over a session of reps are not a finding (sustained holds fall by tens of %/min)
+STEADY_PERCENT_PER_MIN = 10.0
 
 
 @dataclass(frozen=True)
@@ -134,11 +136,18 @@ def spectral_points(filtered: np.ndarray, fs: float, bursts: Sequence[tuple[floa
     return [(0.5 * (a + z), float(md), float(mn)) for (a, z), md, mn in zip(spans, mdf, mnf) if np.isfinite(md)]
 
 
-def _slope(t_s: np.ndarray, y: np.ndarray) -> tuple[float, float]:
-    """(slope per minute, slope in % per minute of the fitted value at the first point)."""
-    slope, icpt = np.polyfit(t_s / 60.0, y, 1)
-    first = icpt + slope * t_s[0] / 60.0
-    return float(slope), float(slope / first * 100.0) if first > 0 else float("nan")
+def _slope(t_s: np.ndarray, y: np.ndarray) -> tuple[float, float, float]:
+    """(slope per minute, slope in % per minute of the fitted value at the first point, and the
+    standard error of the latter: residual SD / sqrt(sum (t - mean t)^2), NaN with 2 points)."""
+    tm = t_s / 60.0
+    slope, icpt = np.polyfit(tm, y, 1)
+    first = icpt + slope * tm[0]
+    if not first > 0:
+        return float(slope), float("nan"), float("nan")
+    sxx = float(np.sum((tm - tm.mean()) ** 2))
+    resid = y - (icpt + slope * tm)
+    se = float(np.sqrt(np.sum(resid * resid) / (tm.size - 2) / sxx)) if tm.size > 2 and sxx > 0 else float("nan")
+    return float(slope), float(slope / first * 100.0), se / first * 100.0
 
 
 @dataclass(frozen=True)
@@ -150,24 +159,39 @@ class FatigueTrend:
     mdf_slope_percent_per_min: float
     mnf_slope_hz_per_min: float = float("nan")
     mnf_slope_percent_per_min: float = float("nan")
-
-    @property
-    def fatiguing(self) -> bool:
-        """MDF falling by more than 5%/min (the spectrum compresses with fatigue)."""
-        return self.mdf_slope_percent_per_min < -STEADY_PERCENT_PER_MIN
+    mdf_slope_se_percent_per_min: float = float("nan")
 
     @property
     def word(self) -> str:
-        """'tiring', 'rising' (not fatigue: e.g. warming up, or different effort) or 'steady'."""
-        if self.fatiguing:
+        """'tiring' / 'rising' when the MDF slope passes +-10 %/min and differs from 0 (t-test
+        on the regression slope, 95% two-sided, n - 2 degrees of freedom); 'steady' when it is
+        within +-10 %/min and so is its 95% interval; else 'no clear trend yet'.
+
+        Per-rep MDF scatters by several Hz, so over a short session a slope of tens of %/min can
+        be noise; the interval says whether it is."""
+        slope, se = self.mdf_slope_percent_per_min, self.mdf_slope_se_percent_per_min
+        n = len(self.mdf_hz)
+        if not (np.isfinite(slope) and np.isfinite(se)) or n < 3:
+            return "no clear trend yet"
+        half = float(student_t.ppf(0.975, n - 2)) * se
+        if slope < -STEADY_PERCENT_PER_MIN and slope + half < 0:
             return "tiring"
-        return "rising" if self.mdf_slope_percent_per_min > STEADY_PERCENT_PER_MIN else "steady"
+        if slope > STEADY_PERCENT_PER_MIN and slope - half > 0:
+            return "rising"
+        if abs(slope) + half <= STEADY_PERCENT_PER_MIN:
+            return "steady"
+        return "no clear trend yet"
+
+    @property
+    def fatiguing(self) -> bool:
+        """MDF clearly falling (the spectrum compresses with fatigue)."""
+        return self.word == "tiring"
 
     def sentence(self) -> str:
         first, last = self.mdf_hz[0], self.mdf_hz[-1]
-        trend = {"tiring": "falling: the muscle is tiring", "rising": "rising", "steady": "steady"}[self.word]
+        trend = {"tiring": "falling: the muscle is tiring"}.get(self.word, self.word)
         return (f"Median frequency {first:.0f} -> {last:.0f} Hz over {len(self.mdf_hz)} points "
-                f"({self.mdf_slope_percent_per_min:+.1f}%/min), {trend}.")
+                f"({self.mdf_slope_percent_per_min:+.1f} ± {self.mdf_slope_se_percent_per_min:.1f} %/min), {trend}.")
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -179,6 +203,8 @@ class FatigueTrend:
             "mdf_slope_percent_per_min": round(self.mdf_slope_percent_per_min, 2),
             "mnf_slope_hz_per_min": round(self.mnf_slope_hz_per_min, 2),
             "mnf_slope_percent_per_min": round(self.mnf_slope_percent_per_min, 2),
+            "mdf_slope_se_percent_per_min": round(self.mdf_slope_se_percent_per_min, 2),
+            "trend": self.word,
             "fatiguing": self.fatiguing,
             "sentence": self.sentence(),
         }
@@ -198,7 +224,7 @@ def trend_from_points(points: Sequence[tuple[float, float, float]], min_points: 
         return None
     md = _slope(t, mdf)
     mn = _slope(t, mnf)
-    return FatigueTrend(t.tolist(), mdf.tolist(), mnf.tolist(), md[0], md[1], mn[0], mn[1])
+    return FatigueTrend(t.tolist(), mdf.tolist(), mnf.tolist(), md[0], md[1], mn[0], mn[1], md[2])
 
 
 def fatigue_trend(filtered: np.ndarray, fs: float, bursts: Sequence[tuple[float, float] | Burst],

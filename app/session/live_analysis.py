@@ -216,7 +216,8 @@ class LiveAnalysis:
             self._next_quality += self._quality_every
             busy = self._quality_thread is not None and self._quality_thread.is_alive()
             if not busy:  # ~15 ms at 8 ch x 2 kHz: off the DSP thread so no block waits for it
-                self._quality_thread = threading.Thread(target=self._assess_quality, name="quality", daemon=True)
+                # not a daemon: the interpreter waits for it at exit instead of killing it inside scipy
+                self._quality_thread = threading.Thread(target=self._assess_quality, name="quality")
                 self._quality_thread.start()
         if changed:
             with self._lock:
@@ -255,12 +256,16 @@ class LiveAnalysis:
                 self._quality = q
                 self._changed()
 
-    def flush(self) -> None:
-        """Wait for a quality assessment under way, then judge the newest data now (tests, end of
-        a session)."""
+    def close(self) -> None:
+        """Wait for a quality assessment under way (call after the stream stops)."""
         t = self._quality_thread
         if t is not None:
             t.join()
+
+    def flush(self) -> None:
+        """Wait for a quality assessment under way, then judge the newest data now (tests, end of
+        a session)."""
+        self.close()
         self._assess_quality()
 
     def _changed(self) -> None:

@@ -415,6 +415,8 @@ class MainWindow(QMainWindow):
         self.status_timer.stop()
         self.stream.stop()
         self.stream = None
+        if self.live is not None:
+            self.live.close()  # the column keeps showing the session's figures
         self.insight.hide()
         self._set_connected(False)
         self.update_status()
@@ -707,7 +709,7 @@ class MainWindow(QMainWindow):
             if ch.reps:
                 last, best = ch.reps[-1], ch.summary.best_peak if ch.summary else ch.reps[-1].peak
                 u = "%" if ch.unit.startswith("%") else f" {ch.unit}"
-                row.tile.show_rep(f"Rep {len(ch.reps)}: peak {last.peak:.0f}{u} · best {best:.0f}{u}")
+                row.tile.show_rep(f"Last rep: peak {last.peak:.0f}{u} · best {best:.0f}{u}")
             if ch.quality is not None:
                 row.tile.show_signal(ch.quality.verdict, ch.quality.problems()[0].split(": ", 1)[-1]
                                      if ch.quality.problems() else "")

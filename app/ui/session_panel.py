@@ -58,7 +58,7 @@ def effort_line(ch: ChannelLive, fraction: float) -> str:
 class SessionPanel(QFrame):
     """A fixed-width column; ``show_snapshot`` fills it."""
 
-    WIDTH = 340
+    WIDTH = 370
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -99,7 +99,7 @@ class SessionPanel(QFrame):
         self.reps_box = QWidget()
         self.reps_grid = QGridLayout(self.reps_box)
         self.reps_grid.setContentsMargins(0, 0, 0, 0)
-        self.reps_grid.setHorizontalSpacing(8)
+        self.reps_grid.setHorizontalSpacing(6)
         self.reps_grid.setVerticalSpacing(2)
         self.reps_note = _label("", "muted")
         self.effort_head = _label("EFFORT VS BEST", "heading")
@@ -191,7 +191,7 @@ class SessionPanel(QFrame):
                 cell = _label(name if col == 0 else "–", wrap=False)
                 if col:
                     cell.setAlignment(Qt.AlignmentFlag.AlignRight)
-                    cell.setMinimumWidth(cell.fontMetrics().horizontalAdvance("9999%"))  # no jitter
+                    cell.setMinimumWidth(cell.fontMetrics().horizontalAdvance("100%"))  # no jitter
                 self._put(cell, row, col)
                 cells.append(cell)
             self._grid.append(cells)
@@ -247,7 +247,7 @@ class SessionPanel(QFrame):
             if f is None:
                 continue
             lines.append(f"{ch.name}: {f.mdf_hz[0]:.0f} → {f.mdf_hz[-1]:.0f} Hz "
-                         f"({f.mdf_slope_percent_per_min:+.0f}%/min), {f.word}")
+                         f"({f.mdf_slope_percent_per_min:+.0f} ± {f.mdf_slope_se_percent_per_min:.0f} %/min), {f.word}")
         if not lines and any(ch.mdf_points for ch in snap.channels):
             lines.append(f"A trend needs 3 contractions over {MIN_TREND_SPAN_S:.0f} s.")
         self.fatigue_head.setVisible(bool(lines))

@@ -78,3 +78,18 @@ def test_stopping_rule_after_consecutive_reps_below_90_percent_of_best():
     assert steady.message() == ""
     with pytest.raises(ValueError):
         StoppingRule(fraction=1.5)
+
+
+def test_a_short_noisy_trend_is_not_called_fatigue():
+    from app.dsp.fatigue import trend_from_points
+
+    noisy = trend_from_points([(3.0, 114.0, 130.0), (8.0, 100.0, 118.0), (13.0, 112.0, 128.0), (18.0, 101.0, 119.0)])
+    assert noisy is not None and noisy.mdf_slope_percent_per_min < -5
+    assert noisy.word == "no clear trend yet" and not noisy.fatiguing
+    assert "±" in noisy.sentence()
+    t = np.arange(0.0, 120.0, 5.0)
+    steady = trend_from_points([(ti, 100.0 + 0.5 * (-1) ** i, 120.0) for i, ti in enumerate(t)])
+    assert steady is not None and steady.word == "steady"
+    falling = trend_from_points([(ti, 110.0 - 0.2 * ti, 130.0) for ti in t])
+    assert falling is not None and falling.word == "tiring" and falling.to_dict()["trend"] == "tiring"
+    assert trend_from_points([(0.0, 100.0, 120.0), (4.0, 90.0, 110.0), (8.0, 80.0, 100.0)]) is None  # 8 s span

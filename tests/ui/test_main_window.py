@@ -281,7 +281,7 @@ def test_session_column_fills_rep_by_rep(window, qtbot, tmp_path):
     assert window.insight.text() == snap.last_sentence and snap.last_sentence.startswith("Rep ")
     assert window.panel.order.text() == snap.firing_summary.sentence()
     assert window.panel.order_summary.text().startswith(f"Rep {len(snap.contractions)}: ")
-    assert window.rows[0].tile.rep.text().startswith(f"Rep {len(snap.channels[0].reps)}: peak ")
+    assert window.rows[0].tile.rep.text().startswith("Last rep: peak ")
     cells = [w.text() for w in window.panel.findChildren(type(window.panel.order)) if w.parent() is window.panel.reps_box]
     assert "Gluteus maximus L" in cells and "Hamstring L" in cells
     qtbot.wait(100)  # let the layouts settle before the picture

@@ -210,8 +210,9 @@ class LiveAnalysis:
                 on = self._open.pop(e.channel)
                 self._finish_rep(e.channel, on, max(t, on))
                 changed = True
-        if self.order.poll(self._end / self.fs):
-            changed = True
+        with self._lock:
+            if self.order.poll(self._end / self.fs):
+                changed = True
         if self._end - self._origin >= self._next_quality:
             self._next_quality += self._quality_every
             busy = self._quality_thread is not None and self._quality_thread.is_alive()
@@ -239,15 +240,15 @@ class LiveAnalysis:
         if not reps:
             return
         rep = replace(reps[0], onset_s=on_s)
-        self._reps[ch].append(rep)
-        if not self.envelope_only:
-            pts = spectral_points(filt[ch].astype(np.float64), self.fs, [span])
+        pts = [] if self.envelope_only else spectral_points(filt[ch].astype(np.float64), self.fs, [span])
+        with self._lock:  # what snapshots read changes in one step
+            self._reps[ch].append(rep)
             self._points[ch] += [(p[0] + first / self.fs, p[1], p[2]) for p in pts]
-        rule = self._rules[ch]
-        rule.add(rep.peak)
-        self._peaks[ch].append(rep.peak)
-        if rule.done and not self._stop and ch in self._rule_channels:
-            self._stop = f"{display_name(self.labels[ch])} — {rule.message()}"
+            rule = self._rules[ch]
+            rule.add(rep.peak)
+            self._peaks[ch].append(rep.peak)
+            if rule.done and not self._stop and ch in self._rule_channels:
+                self._stop = f"{display_name(self.labels[ch])} — {rule.message()}"
 
     def _assess_quality(self) -> None:
         q = self.quality.assess()

@@ -25,13 +25,16 @@ class Preferences:
         self.q = settings or QSettings("GluteFire", "GluteFire")
 
     # -- thresholds --
-    def threshold(self, label: str) -> float:
-        v = self.q.value(f"thresholds/{label}", DEFAULT_THRESHOLD_UV)
+    def _positive(self, key: str, default: float) -> float:
+        """A stored positive number, or ``default`` when missing or damaged."""
         try:
-            f = float(v)  # type: ignore[arg-type]
+            f = float(self.q.value(key, default))  # type: ignore[arg-type]
         except (TypeError, ValueError):
-            return DEFAULT_THRESHOLD_UV
-        return f if f > 0 else DEFAULT_THRESHOLD_UV
+            return default
+        return f if f > 0 else default
+
+    def threshold(self, label: str) -> float:
+        return self._positive(f"thresholds/{label}", DEFAULT_THRESHOLD_UV)
 
     def set_threshold(self, label: str, value: float) -> None:
         self.q.setValue(f"thresholds/{label}", float(value))
@@ -111,13 +114,8 @@ class Preferences:
 
     # -- per-person targets in %MVIC --
     def target_percent(self, person: str, label: str, default: float = DEFAULT_TARGET_PERCENT) -> float:
-        """The person's target for ``label`` in % MVIC (default 40%, the issue's default)."""
-        v = self.q.value(f"person_targets/{_key(person)}/{label}", default)
-        try:
-            f = float(v)  # type: ignore[arg-type]
-        except (TypeError, ValueError):
-            return default
-        return f if f > 0 else default
+        """The person's target for ``label`` in % MVIC (default 40%)."""
+        return self._positive(f"person_targets/{_key(person)}/{label}", default)
 
     def set_target_percent(self, person: str, label: str, value: float) -> None:
         self.q.setValue(f"person_targets/{_key(person)}/{label}", float(value))

@@ -31,6 +31,10 @@ MIN_TREND_SPAN_S = 10.0
 #: |MDF slope| below this (%/min) reads as steady: per-rep MDF scatters by ~5 Hz, so smaller
 #: slopes over a session of reps are not a finding (sustained holds fall by tens of %/min)
 STEADY_PERCENT_PER_MIN = 10.0
+#: a verdict (tiring / rising / steady) needs this many points over this long: with 4 reps the
+#: slope's own standard error is too unreliable (2 degrees of freedom) to trust
+VERDICT_POINTS = 6
+VERDICT_SPAN_S = 20.0
 
 
 @dataclass(frozen=True)
@@ -163,7 +167,8 @@ class FatigueTrend:
 
     @property
     def word(self) -> str:
-        """'tiring' / 'rising' when the MDF slope passes +-10 %/min and differs from 0 (t-test
+        """With at least 6 points over 20 s: 'tiring' / 'rising' when the MDF slope passes
+        +-10 %/min and differs from 0 (t-test
         on the regression slope, 95% two-sided, n - 2 degrees of freedom); 'steady' when it is
         within +-10 %/min and so is its 95% interval; else 'no clear trend yet'.
 
@@ -171,7 +176,8 @@ class FatigueTrend:
         be noise; the interval says whether it is."""
         slope, se = self.mdf_slope_percent_per_min, self.mdf_slope_se_percent_per_min
         n = len(self.mdf_hz)
-        if not (np.isfinite(slope) and np.isfinite(se)) or n < 3:
+        span = self.times_s[-1] - self.times_s[0] if self.times_s else 0.0
+        if not (np.isfinite(slope) and np.isfinite(se)) or n < VERDICT_POINTS or span < VERDICT_SPAN_S:
             return "no clear trend yet"
         half = float(student_t.ppf(0.975, n - 2)) * se
         if slope < -STEADY_PERCENT_PER_MIN and slope + half < 0:

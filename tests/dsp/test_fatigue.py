@@ -93,3 +93,10 @@ def test_a_short_noisy_trend_is_not_called_fatigue():
     falling = trend_from_points([(ti, 110.0 - 0.2 * ti, 130.0) for ti in t])
     assert falling is not None and falling.word == "tiring" and falling.to_dict()["trend"] == "tiring"
     assert trend_from_points([(0.0, 100.0, 120.0), (4.0, 90.0, 110.0), (8.0, 80.0, 100.0)]) is None  # 8 s span
+
+
+def test_four_reps_give_numbers_but_no_verdict():
+    from app.dsp.fatigue import trend_from_points
+
+    few = trend_from_points([(3.0, 114.0, 130.0), (8.0, 110.0, 126.0), (13.0, 107.0, 123.0), (18.0, 104.0, 120.0)])
+    assert few is not None and few.mdf_slope_percent_per_min < -20 and few.word == "no clear trend yet"

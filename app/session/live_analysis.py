@@ -144,6 +144,8 @@ class LiveAnalysis:
         self._env = RingBuffer(n, cap, np.float32)
         self._filt = RingBuffer(n, cap, np.float32)
         self._origin: int | None = None  # absolute index of the first sample seen
+        self._tracker_origin = 0  # absolute index of the tracker's first sample (its time zero)
+        self._remeasure = False
         self._end = 0  # absolute index just past the newest sample
         self._open: dict[int, float] = {}  # channel -> onset (s, stream time) of the burst under way
         self._reps: list[list[Rep]] = [[] for _ in range(n)]  # in µV
@@ -175,6 +177,12 @@ class LiveAnalysis:
             self._refs = dict(refs)
             self._changed()
 
+    def remeasure_rest(self) -> None:
+        """Take the next ``calibration_s`` as the rest level again (the person moved while it was
+        measured, or the electrodes were re-applied). Reps so far are kept."""
+        with self._lock:
+            self._remeasure = True
+
     def set_envelope_delay(self, delay_s: float) -> None:
         with self._lock:
             self._delay = float(delay_s)
@@ -187,6 +195,13 @@ class LiveAnalysis:
         if self._origin is None:
             self._origin = block.start_index
             self._end = block.start_index
+            self._tracker_origin = block.start_index
+        fresh = self._remeasure
+        if fresh:  # a fresh detector: its first calibration_s are the new rest
+            self._remeasure = False
+            self.tracker = OnsetTracker(self.fs, len(self.labels), self.settings)
+            self._tracker_origin = block.start_index
+            self._open.clear()
         if block.start_index > self._end:  # a gap the worker skipped: keep the clock
             gap = block.start_index - self._end
             self._env.write_gap(gap)
@@ -199,8 +214,8 @@ class LiveAnalysis:
         events = self.tracker.process(np.nan_to_num(block.envelope) if self.envelope_only else filt)
         rest = not was_ready or not bool(self.tracker.active.any())
         self.quality.process(block.raw, rest=rest)
-        t0 = self._origin / self.fs
-        changed = was_ready != self.tracker.ready
+        t0 = self._tracker_origin / self.fs
+        changed = fresh or was_ready != self.tracker.ready
         for e in events:
             t = t0 + e.time_s
             if e.onset:

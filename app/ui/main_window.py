@@ -229,6 +229,7 @@ class MainWindow(QMainWindow):
         menu = QMenu(self.check_btn)
         menu.addAction("Check electrode contact (3 s at rest)", self.check_contact)
         menu.addAction("Calibrate %MVIC…", self.calibrate)
+        menu.addAction("Measure the resting level again (relax 2 s)", self.remeasure_rest)
         self.check_btn.setMenu(menu)
         tb.addWidget(self.check_btn)
         tb.addSeparator()
@@ -533,6 +534,12 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"Saved {rec.duration_s:.1f} s to {rec.path}", 8000)
             self._add_session_record(str(rec.path))
         self.update_status()
+
+    def remeasure_rest(self) -> None:
+        """The onset detector's rest level, again from the next 2 s (after moving during the first)."""
+        if self.live is not None:
+            self.live.remeasure_rest()
+            self.insight.setText(f"Relax for {self.live.settings.calibration_s:.0f} s: measuring the resting level…")
 
     def _add_session_record(self, csv_path: str) -> None:
         """The person's records get the session: exercise, file and what the live analysis found."""

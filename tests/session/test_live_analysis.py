@@ -141,3 +141,26 @@ def test_snapshot_is_cached_until_something_changes():
     assert live.snapshot() is a
     live.set_references({})
     assert live.snapshot() is not a and live.snapshot().version == a.version + 1
+
+
+def test_rest_can_be_measured_again_and_reps_are_kept():
+    """Moving during the first 2 s spoils the rest level; measuring it again fixes detection."""
+    fs = 1000.0
+    x = _reps(fs, [200] * 5)  # holds at 4, 8, 12, 16, 20 s
+    x[:, : int(2 * fs)] += synthesize(np.full((1, int(2 * fs)), 400.0), fs, seed=9)  # not at rest
+    ring = RingBuffer(1, int(fs * 30))
+    worker = DspWorker(ring, fs, FilterSettings(), np.full(1, 50.0))
+    live = LiveAnalysis(fs, ("gluteus_maximus_L",), envelope_delay_s=worker.delay_s, targets_uv=[50.0])
+    worker.add_sink(live)
+    half = int(10.5 * fs)
+    for i in range(0, half, BLOCK):
+        ring.write(x[:, i : i + BLOCK])
+        worker.process_available()
+    assert live.snapshot().rep_count == 0  # a threshold set on a contraction misses the reps
+    live.remeasure_rest()  # 10.5-12 s is rest; the hold from 12 s is measured after it
+    for i in range(half, x.shape[1], BLOCK):
+        ring.write(x[:, i : i + BLOCK])
+        worker.process_available()
+    snap = live.snapshot()
+    assert snap.ready and snap.rep_count == 2  # the reps at 12 and 16 s (the one at 20 s is still open)
+    assert [round(r.onset_s) for r in snap.channels[0].reps] == [12, 16]

@@ -310,3 +310,14 @@ def test_tiles_warn_about_a_bad_electrode(window, qtbot):
     assert tile.signal.isVisibleTo(tile) and tile.signal.text() == "✖ no signal at all — the electrode or lead is off."
     assert not window.rows[0].tile.signal.isVisibleTo(tile)
     assert "Hamstring L</b>: no signal at all" in window.panel.signal.text()
+
+
+def test_resting_level_can_be_measured_again(window, qtbot):
+    window.connect_source()
+    qtbot.waitUntil(lambda: window.live.snapshot().ready, timeout=5000)
+    actions = [a.text() for a in window.check_btn.menu().actions()]
+    assert "Measure the resting level again (relax 2 s)" in actions
+    window.remeasure_rest()
+    assert window.insight.text().startswith("Relax for 2 s")
+    qtbot.waitUntil(lambda: not window.live.snapshot().ready, timeout=2000)
+    qtbot.waitUntil(lambda: window.live.snapshot().ready, timeout=5000)

@@ -160,7 +160,7 @@ def cmd_record(args: argparse.Namespace) -> int:
         except UserError:
             source.stop()
             raise
-        from app.session.csvformat import format_mvic
+        from app.storage.csvformat import format_mvic
 
         extra["person"] = args.person
         if refs:
@@ -212,8 +212,8 @@ def cmd_scan(args: argparse.Namespace) -> int:
 
 def _person_references(person: str, db: str | None) -> dict:  # type: ignore[type-arg]
     """A stored person's latest %MVIC references by label; one sentence when unknown."""
-    from app.dsp.mvic import MvicReference
-    from app.session.store import Store
+    from app.analysis.mvic import MvicReference
+    from app.storage.store import Store
 
     store = Store(db) if db else Store()
     try:
@@ -229,9 +229,9 @@ def _person_references(person: str, db: str | None) -> dict:  # type: ignore[typ
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
-    from app.dsp.analysis import AnalysisSettings, analyze
-    from app.dsp.onset import OnsetSettings
-    from app.session.reader import load_recording
+    from app.analysis.offline import AnalysisSettings, analyze
+    from app.analysis.onset import OnsetSettings
+    from app.storage.reader import load_recording
 
     rec = load_recording(args.file, args.rate)
     refs, source, person = rec.mvic, ("file" if rec.mvic else None), rec.person or None

@@ -1,6 +1,6 @@
 """Offline analysis speed: 10 minutes of 8 channels at 2 kHz, GluteFire vs NeuroKit2, same data.
 
-GluteFire: ``app.dsp.analysis.analyze`` (live chain, TKEO onsets, reps, firing order, symmetry,
+GluteFire: ``app.analysis.offline.analyze`` (live chain, TKEO onsets, reps, firing order, symmetry,
 fatigue, stopping rule, quality) on all channels at once; best of three runs. NeuroKit2:
 ``emg_process`` on each channel (its documented pipeline: clean, amplitude, activation), one
 run, skipped with a message when neurokit2 is not installed (``pip install -e '.[bench]'``).
@@ -19,7 +19,7 @@ import numpy as np
 
 from app.devices.emg_model import EmgModel
 from app.devices.simulator import SimulatedPatch
-from app.dsp.analysis import analyze
+from app.analysis.offline import analyze
 from app.muscles import PRESETS
 
 

@@ -46,7 +46,7 @@ def _live(seconds: float, channels: int, fs: float, n_block: int) -> dict:
     from app.devices.emg_model import EmgModel
     from app.devices.simulator import SimulatedPatch
     from app.muscles import PRESETS
-    from app.session.live_analysis import LiveAnalysis
+    from app.analysis.live import LiveAnalysis
 
     labels = PRESETS["Both sides, four muscles (8 channels)"][:channels]
     patch = SimulatedPatch(labels=labels, scenario="bridges", sample_rate_hz=fs)

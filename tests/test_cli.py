@@ -64,7 +64,7 @@ def test_recording_has_documented_columns_and_rows(tmp_path):
 def test_analyze_table_and_generic_file(tmp_path, capsys):
     out = record(tmp_path, "bridges", 12.0, "gluteus_maximus_L")
     # a bare numeric file (no header, no time) exported by another tool
-    from app.session.reader import load_recording
+    from app.storage.reader import load_recording
 
     rec = load_recording(out)
     bare = tmp_path / "bare.txt"
@@ -147,7 +147,7 @@ def test_analyze_reports_reps_fatigue_symmetry_quality(tmp_path, capsys):
 
 
 def _store_with_ann(tmp_path, value_uv: float = 400.0):
-    from app.session.store import Store
+    from app.storage.store import Store
 
     db = tmp_path / "records.sqlite3"
     store = Store(db)
@@ -176,11 +176,11 @@ def test_record_with_person_carries_mvic_and_analyze_reports_percent(tmp_path, c
     assert main(["analyze", str(out), "--json", "--person", "Ann Example", "--db", str(db)]) == 0
     same = json.loads(capsys.readouterr().out)
     assert same["mvic_source"] == "records"
-    from app.session.reader import load_recording
+    from app.storage.reader import load_recording
 
     rec = load_recording(out)
     rec.metadata.pop("mvic")
-    from app.dsp.analysis import analyze
+    from app.analysis.offline import analyze
 
     uv = analyze(rec.data, rec.sample_rate_hz, rec.labels, thresholds=rec.thresholds)
     for pct, r in zip(glute["reps"], uv.channels[0].reps):

@@ -19,7 +19,6 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import signal
 
-from app.dsp.filters import StreamingSOS
 
 #: Shaping low-pass corner of fresh muscle and of fatigued muscle (median frequency drops ~30%).
 FRESH_SHAPE_HZ = 140.0
@@ -44,14 +43,16 @@ class ShapedNoise:
 
     def __init__(self, fs: float, n_channels: int, shape_hz: float, rng: np.random.Generator) -> None:
         self._rng = rng
-        self._filt = StreamingSOS(_shaping_sos(fs, shape_hz), n_channels)
+        # scipy's sosfilt with the state carried across blocks (the simulator's 50 calls per
+        # second do not need the DSP chain's faster kernel; devices/ stays below dsp/)
+        self._sos = _shaping_sos(fs, shape_hz)
+        self._zi = np.zeros((self._sos.shape[0], n_channels, 2))
         self.n_channels = n_channels
-        # warm up so the first block is already stationary
-        self._filt.process(np.zeros((n_channels, 1)))
-        self.next(int(fs * 0.2))
+        self.next(int(fs * 0.2))  # warm up so the first block is already stationary
 
     def next(self, n: int) -> np.ndarray:
-        return self._filt.process(self._rng.standard_normal((self.n_channels, n)))
+        y, self._zi = signal.sosfilt(self._sos, self._rng.standard_normal((self.n_channels, n)), axis=1, zi=self._zi)
+        return np.asarray(y)
 
 
 @dataclass(frozen=True)

@@ -1,1 +1,5 @@
-"""Pure numpy/scipy signal processing: no Qt, arrays shaped (channels, samples)."""
+"""The streaming chain, pure numpy/scipy, no Qt: ring buffer, filters, envelope, firing detection,
+display decimation and the DSP worker thread. Arrays are shaped (channels, samples).
+
+What the signal *means* (onsets, reps, fatigue, %MVIC...) lives one floor up, in ``app.analysis``.
+"""

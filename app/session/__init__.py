@@ -1,1 +1,3 @@
-"""Sessions: live streaming wiring, crash-safe recording, reading recordings back."""
+"""Running a session: ``LiveStream`` (source -> ring -> DSP worker -> sinks) and the
+``SessionController`` the window and the CLI both drive. No Qt.
+"""

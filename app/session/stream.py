@@ -19,7 +19,7 @@ from app.devices.source import Block, EventKind, Source, SourceEvent
 from app.dsp.filters import FilterSettings
 from app.dsp.ring import RingBuffer
 from app.dsp.worker import DspWorker, ProcessedBlock
-from app.session.recorder import CsvRecorder, RecordingInfo
+from app.storage.recorder import CsvRecorder, RecordingInfo
 
 RING_SECONDS = 30.0
 DEFAULT_THRESHOLD_UV = 50.0

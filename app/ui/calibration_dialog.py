@@ -1,7 +1,7 @@
 """Guided %MVIC calibration: relax, then N maximal (or submaximal) contractions with rest between.
 
 The dialog talks the person through each phase in big letters, records the raw signal of the
-whole routine from the live stream, computes the reference per muscle (``app.dsp.mvic``: mean of
+whole routine from the live stream, computes the reference per muscle (``app.analysis.mvic``: mean of
 each contraction's best 500 ms RMS) and stores it for the chosen person in the SQLite records.
 """
 
@@ -22,10 +22,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.dsp.mvic import MvicReference, reference_from_recording
+from app.analysis.mvic import MvicReference, reference_from_recording
 from app.errors import UserError
 from app.muscles import display_name
-from app.session.store import Store
+from app.storage.store import Store
 from app.session.stream import LiveStream, RawCollector
 
 EFFORTS = (("Maximal (100%)", 1.0), ("Submaximal, 50% effort (pain)", 0.5), ("Submaximal, 30% effort", 0.3))

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.dsp.decimate import DISPLAY_WINDOW_S
-from app.dsp.mvic import MvicReference
+from app.analysis.mvic import MvicReference
 from app.muscles import display_name
 from app.ui import theme
 

@@ -1,6 +1,6 @@
 """'Check electrode contact': a few seconds at rest, then one line per channel saying what is wrong.
 
-Runs ``app.dsp.quality.assess`` on raw samples collected from the DSP thread by a temporary sink;
+Runs ``app.analysis.quality.assess`` on raw samples collected from the DSP thread by a temporary sink;
 the window stays live meanwhile.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QVBoxLayout, QWidget
 
-from app.dsp.quality import Quality, assess
+from app.analysis.quality import Quality, assess
 from app.muscles import display_name
 from app.session.stream import LiveStream, RawCollector
 

@@ -35,8 +35,8 @@ from app.dsp.decimate import DISPLAY_BINS_PER_WINDOW
 from app.dsp.worker import aligned_display
 from app.errors import UserError
 from app.muscles import PRESETS
-from app.session.live_analysis import LiveSnapshot
-from app.session.store import Store
+from app.analysis.live import LiveSnapshot
+from app.storage.store import Store
 from app.session.stream import LiveStream
 from app.ui import theme
 from app.ui.channel_row import ChannelRow
@@ -379,7 +379,7 @@ class MainWindow(QMainWindow):
         self.prefs.set_last_source(self.source_box.currentData())
         self._build_rows(source)
         self.stream.worker.add_sink(self._on_processed)
-        from app.session.live_analysis import LiveAnalysis
+        from app.analysis.live import LiveAnalysis
 
         fraction, consecutive = self.prefs.stopping_rule()
         self.live = LiveAnalysis(source.sample_rate_hz, source.labels, envelope_delay_s=self.stream.worker.delay_s,
@@ -509,7 +509,7 @@ class MainWindow(QMainWindow):
         if person:
             extra["person"] = person
         if self.references:
-            from app.session.csvformat import format_mvic
+            from app.storage.csvformat import format_mvic
 
             extra["mvic"] = format_mvic(self.references)  # the file carries its own normalisation
         try:
@@ -606,7 +606,7 @@ class MainWindow(QMainWindow):
 
     def _load_references(self) -> None:
         """The chosen person's latest stored references for the muscles present (µV without)."""
-        from app.dsp.mvic import MvicReference
+        from app.analysis.mvic import MvicReference
 
         name = self.prefs.person()
         refs: dict[str, MvicReference] = {}

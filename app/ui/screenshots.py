@@ -35,7 +35,7 @@ def main_window_shot(out: Path, scenario: str = "amnesia", preset: str | None = 
     configure_pyqtgraph()
     tmp = tempfile.mkdtemp()
     settings = QSettings(str(Path(tmp) / "prefs.ini"), QSettings.Format.IniFormat)
-    from app.session.store import Store
+    from app.storage.store import Store
 
     store = Store(Path(tmp) / "records.sqlite3")
     if person:

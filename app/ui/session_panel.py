@@ -1,6 +1,6 @@
 """The session column beside the live traces: what the analysis has found so far, in words.
 
-Shows a ``LiveSnapshot`` (``app.session.live_analysis``): firing order of the last rep and over
+Shows a ``LiveSnapshot`` (``app.analysis.live``): firing order of the last rep and over
 the session, a rep table per muscle, the last reps against the session's best (the 90% stopping
 rule), fatigue (median frequency trend), left/right symmetry and signal quality per channel.
 Rebuilt only when the snapshot's version changes (a rep ends, quality changes), not every frame.
@@ -20,8 +20,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.dsp.fatigue import MIN_TREND_SPAN_S
-from app.session.live_analysis import ChannelLive, LiveSnapshot
+from app.analysis.fatigue import MIN_TREND_SPAN_S
+from app.analysis.live import ChannelLive, LiveSnapshot
 
 RECENT_REPS = 5  # firing order of this many newest reps, newest first
 QUALITY_TEXT = {"good": ("●", "#15803d"), "check": ("●", "#b45309"), "bad": ("●", "#b91c1c")}

@@ -16,7 +16,7 @@ import pytest
 from app.devices.ble import BleSource, scan
 from app.devices.protocols import ganglion, myo, myoware, openpatch
 from app.errors import UserError
-from app.session.reader import load_recording
+from app.storage.reader import load_recording
 from app.session.stream import LiveStream
 from tests.ble import encoders
 from tests.ble.fake_bluez import FakeBlueZ, FakeCharacteristic, FakeDevice, FakeService

@@ -8,7 +8,7 @@ import pytest
 from app.cli import main
 from app.devices.ble_loop import stop_shared_loop
 from app.devices.protocols import openpatch
-from app.session.reader import load_recording
+from app.storage.reader import load_recording
 from tests.ble import encoders
 from tests.ble.fake_bluez import FakeCharacteristic, FakeDevice, FakeService
 

@@ -10,7 +10,7 @@ import pytest
 
 from app.devices.ble import BleSource
 from app.devices.protocols import openpatch
-from app.session.reader import load_recording
+from app.storage.reader import load_recording
 from app.session.stream import LiveStream
 from tests.ble import encoders
 from tests.ble.fake_bluez import FakeBlueZ, FakeCharacteristic, FakeDevice, FakeService

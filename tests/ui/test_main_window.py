@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
-from app.session.reader import load_recording
+from app.storage.reader import load_recording
 from app.ui.app import configure_pyqtgraph
 from app.ui.main_window import MainWindow
 
@@ -111,7 +111,7 @@ def test_record_and_stop_write_a_csv(window, qtbot, tmp_path):
 
 
 def test_recording_carries_the_persons_references(window, qtbot, tmp_path):
-    from app.dsp.mvic import MvicReference
+    from app.analysis.mvic import MvicReference
 
     window.connect_source()
     ann = window.store.add_person("Ann Example")
@@ -212,7 +212,7 @@ def test_contact_check_says_each_channel_is_good(window, qtbot, tmp_path):
 
 
 def test_mvic_calibration_guides_stores_and_switches_to_percent(window, qtbot, tmp_path):
-    from app.session.store import Store
+    from app.storage.store import Store
     from app.ui.calibration_dialog import CalibrationDialog
 
     choose(window.scenario_box, "manual")
@@ -291,7 +291,7 @@ def test_session_column_fills_rep_by_rep(window, qtbot, tmp_path):
 def test_tiles_warn_about_a_bad_electrode(window, qtbot):
     """A lead that comes off shows on its tile and in the column, in words."""
     from app.devices.emg_model import Artefacts, synthesize
-    from app.session.live_analysis import LiveAnalysis
+    from app.analysis.live import LiveAnalysis
 
     window.connect_source()
     labels = window.stream.labels

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from app.dsp.filters import FilterSettings
-from app.dsp.onset import Burst, OnsetSettings, detect_bursts
+from app.analysis.onset import Burst, OnsetSettings, detect_bursts
 from app.dsp.pipeline import process_whole
 from app.errors import UserError
 

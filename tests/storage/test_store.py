@@ -7,7 +7,7 @@ import sqlite3
 import pytest
 
 from app.errors import UserError
-from app.session.store import Store
+from app.storage.store import Store
 
 
 def test_people_references_and_sessions_survive_reopening(tmp_path):

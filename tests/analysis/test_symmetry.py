@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 
 from app.devices.emg_model import Artefacts, synthesize
-from app.dsp.onset import detect_bursts
+from app.analysis.onset import detect_bursts
 from app.dsp.pipeline import process_whole
-from app.dsp.reps import reps_from_bursts
-from app.dsp.symmetry import FLAG_PERCENT, pairs, symmetry, symmetry_index
+from app.analysis.reps import reps_from_bursts
+from app.analysis.symmetry import FLAG_PERCENT, pairs, symmetry, symmetry_index
 
 
 def test_symmetry_index_formula():

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 
-from app.dsp.mvic import MvicReference
+from app.analysis.mvic import MvicReference
 
 FORMAT_NAME = "glutefire-csv"
 FORMAT_VERSION = 1

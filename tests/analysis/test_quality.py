@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from app.devices.emg_model import Artefacts, synthesize
-from app.dsp.quality import QualityMonitor, assess
+from app.analysis.quality import QualityMonitor, assess
 
 FS = 1000.0
 N = int(FS * 4)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from app.devices.emg_model import Artefacts, synthesize
-from app.dsp.mvic import (
+from app.analysis.mvic import (
     MvicReference,
     best_window_rms,
     by_label,

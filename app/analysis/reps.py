@@ -1,6 +1,6 @@
 """Reps and holds from the envelope: onset, duration, time above target, peak, mean, steadiness.
 
-Each burst of the onset detector (``app.dsp.onset``) is one rep or one isometric hold. Per rep:
+Each burst of the onset detector (``app.analysis.onset``) is one rep or one isometric hold. Per rep:
 duration, time the envelope spent above the channel's target, peak and mean of the envelope (in
 the envelope's unit: µV, or %MVIC after normalisation), and steadiness = coefficient of
 variation (SD / mean) of the envelope over the middle 60% of the hold, leaving out the rise and
@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from app.dsp.onset import Burst, OnsetSettings, detect_bursts
+from app.analysis.onset import Burst, OnsetSettings, detect_bursts
 
 HOLD_MIDDLE = 0.6  # steadiness: the middle 60% of a hold
 PEAK_WINDOW_S = 0.5  # peak: the best mean over this long

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from app.devices.emg_model import Artefacts, synthesize
-from app.dsp.onset import (
+from app.analysis.onset import (
     Baseline,
     Conditioner,
     OnsetSettings,
@@ -18,7 +18,7 @@ from app.dsp.onset import (
     quietest_baseline,
     rest_baseline,
 )
-from app.dsp.onset_accuracy import rest_false_bursts, run_accuracy
+from app.analysis.onset_accuracy import rest_false_bursts, run_accuracy
 from app.errors import UserError
 
 CLEAN = Artefacts(noise_floor_uv=1.0, hum_uv=0.0, wander_uv=0.0)

@@ -20,7 +20,7 @@ import numpy as np
 from app import __version__
 from app.dsp.worker import ProcessedBlock
 from app.errors import UserError
-from app.session import csvformat as fmt
+from app.storage import csvformat as fmt
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,7 @@ quiet; medians of their means and SDs).
 recording in one block, so live and offline onsets are identical for the same baseline. Each
 event carries its true (delay-corrected) time and the stream time at which it was confirmed:
 onsets are confirmed ``min_on_s`` after they happen, offsets ``min_off_s`` after. Measured
-accuracy: ``app/dsp/onset_accuracy.py`` and docs/algorithms.md.
+accuracy: ``app/analysis/onset_accuracy.py`` and docs/algorithms.md.
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ from app.errors import UserError
 DETECTORS = ("tkeo", "envelope")
 INPUTS = ("raw", "filtered", "envelope")
 #: median lag of the refined TKEO onset behind a step at 20 dB SNR (1 and 2 kHz), beyond the
-#: operator's one-sample centring; measured with ``app.dsp.onset_accuracy`` and removed
+#: operator's one-sample centring; measured with ``app.analysis.onset_accuracy`` and removed
 TKEO_STEP_LAG_S = 0.0012
 
 

@@ -3,7 +3,7 @@
 The measurable form of "gluteal amnesia": a late, weak gluteus maximus / medius while the
 hamstrings or lumbar erectors lead (Nadler et al. 2001, Am J Phys Med Rehabil 80:572;
 Hungerford, Gilleard & Hodges 2003, Spine 28:1593, for onset-latency comparisons of hip and
-trunk muscles). Onsets come from ``app.dsp.onset`` (same detector live and offline).
+trunk muscles). Onsets come from ``app.analysis.onset`` (same detector live and offline).
 
 Grouping: a contraction starts at the earliest onset not yet used and takes, per channel, the
 first unused onset within ``window_s`` (default 0.5 s) after it; onset latency of each muscle =
@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from app.dsp.onset import Burst
+from app.analysis.onset import Burst
 from app.muscles import display_name, parse_label
 
 DEFAULT_WINDOW_S = 0.5

@@ -25,15 +25,15 @@ from typing import Any
 
 import numpy as np
 
-from app.dsp.fatigue import FatigueSettings, FatigueTrend, StoppingRule, fatigue_trend
+from app.analysis.fatigue import FatigueSettings, FatigueTrend, StoppingRule, fatigue_trend
 from app.dsp.filters import FilterSettings
-from app.dsp.firing_order import Contraction, FiringSummary, firing_order, summarize
-from app.dsp.mvic import MvicReference
-from app.dsp.onset import Burst, OnsetSettings, detect_bursts
+from app.analysis.firing_order import Contraction, FiringSummary, firing_order, summarize
+from app.analysis.mvic import MvicReference
+from app.analysis.onset import Burst, OnsetSettings, detect_bursts
 from app.dsp.pipeline import process_whole
-from app.dsp.quality import Quality, QualitySettings, assess
-from app.dsp.reps import Rep, RepSummary, reps_from_bursts, summarize_reps
-from app.dsp.symmetry import FLAG_PERCENT, PairSymmetry, symmetry
+from app.analysis.quality import Quality, QualitySettings, assess
+from app.analysis.reps import Rep, RepSummary, reps_from_bursts, summarize_reps
+from app.analysis.symmetry import FLAG_PERCENT, PairSymmetry, symmetry
 from app.muscles import display_name
 
 
@@ -119,7 +119,7 @@ class Analysis:
             "envelope_delay_s": round(self.envelope_delay_s, 4),
             "filters": s.filters.describe(self.sample_rate_hz),
             "detectors": {
-                "bursts": f"{s.onset.detector} double threshold (app/dsp/onset.py)",
+                "bursts": f"{s.onset.detector} double threshold (app/analysis/onset.py)",
                 "onset": s.onset.to_dict(),
             },
             "channels": [c.to_dict() for c in self.channels],

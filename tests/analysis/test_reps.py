@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 
 from app.devices.emg_model import Artefacts, synthesize
-from app.dsp.mvic import MvicReference
-from app.dsp.onset import detect_bursts
+from app.analysis.mvic import MvicReference
+from app.analysis.onset import detect_bursts
 from app.dsp.pipeline import process_whole
-from app.dsp.reps import Rep, reps_from_bursts, reps_from_envelope, segment_reps, summarize_reps
+from app.analysis.reps import Rep, reps_from_bursts, reps_from_envelope, segment_reps, summarize_reps
 
 FS = 1000.0
 ART = Artefacts(3.0, 0.0, 50.0, 0.0)

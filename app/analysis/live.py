@@ -1,7 +1,7 @@
 """Live analysis on the DSP thread: per rep onsets, firing order, rep figures, fatigue, symmetry,
 the 90%-of-best stopping rule and rolling signal quality.
 
-A DSP-worker sink (no Qt) that runs the offline building blocks of ``app.dsp.analysis`` block by
+A DSP-worker sink (no Qt) that runs the offline building blocks of ``app.analysis.offline`` block by
 block, so the window and ``glutefire analyze`` agree:
 
 - onsets/offsets: ``OnsetTracker`` (the same detector and code as offline) on the worker's
@@ -31,14 +31,14 @@ from typing import Any
 
 import numpy as np
 
-from app.dsp.fatigue import FatigueTrend, StoppingRule, spectral_points, trend_from_points
-from app.dsp.firing_order import Contraction, FiringOrderTracker, FiringSummary, is_glute, summarize
-from app.dsp.mvic import MvicReference
-from app.dsp.onset import OnsetSettings, OnsetTracker
-from app.dsp.quality import Quality, QualityMonitor
-from app.dsp.reps import Rep, RepSummary, reps_from_bursts, summarize_reps
+from app.analysis.fatigue import FatigueTrend, StoppingRule, spectral_points, trend_from_points
+from app.analysis.firing_order import Contraction, FiringOrderTracker, FiringSummary, is_glute, summarize
+from app.analysis.mvic import MvicReference
+from app.analysis.onset import OnsetSettings, OnsetTracker
+from app.analysis.quality import Quality, QualityMonitor
+from app.analysis.reps import Rep, RepSummary, reps_from_bursts, summarize_reps
 from app.dsp.ring import RingBuffer
-from app.dsp.symmetry import PairSymmetry, symmetry
+from app.analysis.symmetry import PairSymmetry, symmetry
 from app.dsp.worker import ProcessedBlock
 from app.muscles import display_name
 

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 from scipy.stats import t as student_t
 
-from app.dsp.onset import Burst
+from app.analysis.onset import Burst
 
 
 #: shortest stretch of session a slope is given for

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import numpy as np
 
-from app.dsp.mvic import MvicReference
+from app.analysis.mvic import MvicReference
 from app.errors import UserError
-from app.session import csvformat as fmt
-from app.session.csvformat import parse_mvic
+from app.storage import csvformat as fmt
+from app.storage.csvformat import parse_mvic
 
 _EMPTY_CELL = re.compile(r"(?<=[,;\t])(?=[,;\t]|$)|^(?=[,;\t])", re.MULTILINE)
 

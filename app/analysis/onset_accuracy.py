@@ -8,7 +8,7 @@ generated and analysed as channels of one recording (fast), each with its own au
 misses (no detected onset within ``match_s``), and false bursts per minute of rest (detected
 onsets outside every contraction).
 
-Regenerate the table: ``python -m app.dsp.onset_accuracy`` (add ``--trials 200`` for more).
+Regenerate the table: ``python -m app.analysis.onset_accuracy`` (add ``--trials 200`` for more).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from app.devices.emg_model import Artefacts, synthesize
-from app.dsp.onset import OnsetSettings, detect_bursts, rest_baseline
+from app.analysis.onset import OnsetSettings, detect_bursts, rest_baseline
 
 
 @dataclass(frozen=True)
@@ -222,7 +222,7 @@ def make_lag_trials(fs: float, seed: int, reps: int = 6, ramp_s: float = 0.05, n
 def lag_errors(fs_list: tuple[float, ...] = (1000.0, 2000.0), seeds: range = range(6),
                settings: OnsetSettings | None = None) -> np.ndarray:
     """Measured minus true lag (ms) of every muscle behind the first, over all reps and seeds."""
-    from app.dsp.firing_order import firing_order
+    from app.analysis.firing_order import firing_order
 
     labels = tuple(m[0] for m in LAG_MUSCLES)
     out = []

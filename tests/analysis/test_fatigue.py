@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from app.devices.emg_model import Artefacts, synthesize
-from app.dsp.fatigue import FatigueSettings, StoppingRule, fatigue_trend, spectral_points, spectrum_frequencies
-from app.dsp.onset import detect_bursts
+from app.analysis.fatigue import FatigueSettings, StoppingRule, fatigue_trend, spectral_points, spectrum_frequencies
+from app.analysis.onset import detect_bursts
 from app.dsp.pipeline import process_whole
 
 FS = 2000.0
@@ -81,7 +81,7 @@ def test_stopping_rule_after_consecutive_reps_below_90_percent_of_best():
 
 
 def test_a_short_noisy_trend_is_not_called_fatigue():
-    from app.dsp.fatigue import trend_from_points
+    from app.analysis.fatigue import trend_from_points
 
     noisy = trend_from_points([(3.0, 114.0, 130.0), (8.0, 100.0, 118.0), (13.0, 112.0, 128.0), (18.0, 101.0, 119.0)])
     assert noisy is not None and noisy.mdf_slope_percent_per_min < -5
@@ -96,7 +96,7 @@ def test_a_short_noisy_trend_is_not_called_fatigue():
 
 
 def test_four_reps_give_numbers_but_no_verdict():
-    from app.dsp.fatigue import trend_from_points
+    from app.analysis.fatigue import trend_from_points
 
     few = trend_from_points([(3.0, 114.0, 130.0), (8.0, 110.0, 126.0), (13.0, 107.0, 123.0), (18.0, 104.0, 120.0)])
     assert few is not None and few.mdf_slope_percent_per_min < -20 and few.word == "no clear trend yet"

@@ -7,9 +7,9 @@ import pytest
 
 from app.devices.emg_model import EmgModel
 from app.devices.simulator import SimulatedPatch
-from app.dsp.firing_order import FiringOrderTracker, firing_order, summarize, summary
-from app.dsp.onset import Burst, OnsetSettings, OnsetTracker, auto_baseline, detect_bursts
-from app.dsp.onset_accuracy import lag_errors, make_lag_trials
+from app.analysis.firing_order import FiringOrderTracker, firing_order, summarize, summary
+from app.analysis.onset import Burst, OnsetSettings, OnsetTracker, auto_baseline, detect_bursts
+from app.analysis.onset_accuracy import lag_errors, make_lag_trials
 
 LABELS = ("gluteus_maximus_L", "hamstring_L", "lumbar_erector_L")
 

@@ -8,12 +8,12 @@ import pytest
 
 from app.devices.emg_model import Artefacts, EmgModel, synthesize
 from app.devices.simulator import SimulatedPatch
-from app.dsp.analysis import analyze
+from app.analysis.offline import analyze
 from app.dsp.filters import FilterSettings
-from app.dsp.mvic import MvicReference
+from app.analysis.mvic import MvicReference
 from app.dsp.ring import RingBuffer
 from app.dsp.worker import DspWorker
-from app.session.live_analysis import LiveAnalysis
+from app.analysis.live import LiveAnalysis
 
 BLOCK = 20
 

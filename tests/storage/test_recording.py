@@ -12,8 +12,8 @@ from app.devices.source import Block, EventKind, SourceEvent
 from app.dsp.firing import Crossing
 from app.dsp.worker import ProcessedBlock
 from app.errors import UserError
-from app.session.reader import load_recording
-from app.session.recorder import CsvRecorder, RecordingInfo
+from app.storage.reader import load_recording
+from app.storage.recorder import CsvRecorder, RecordingInfo
 from app.session.stream import LiveStream
 
 INFO = RecordingInfo(
@@ -166,8 +166,8 @@ def test_generic_file_with_time_column_and_header(tmp_path, rng):
 
 
 def test_mvic_metadata_round_trip_and_junk_is_skipped():
-    from app.dsp.mvic import MvicReference
-    from app.session.csvformat import format_mvic, parse_mvic
+    from app.analysis.mvic import MvicReference
+    from app.storage.csvformat import format_mvic, parse_mvic
 
     refs = {
         "gluteus_maximus_L": MvicReference("gluteus_maximus_L", 312.4, "maximal", 500.0, 3, 1.0,

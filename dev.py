@@ -85,7 +85,7 @@ def ensure_system(display: bool) -> None:
 
 
 def ensure_venv(extras: str) -> None:
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 - dev.py may be started by an older python3
         fail(f"GluteFire needs Python 3.11 or newer; this is {sys.version.split()[0]}.")
     if not PY.exists():
         say(f"creating {VENV}")

@@ -212,7 +212,6 @@ def cmd_scan(args: argparse.Namespace) -> int:
 
 def _person_references(person: str, db: str | None) -> dict:  # type: ignore[type-arg]
     """A stored person's latest %MVIC references by label; one sentence when unknown."""
-    from app.analysis.mvic import MvicReference
     from app.storage.store import Store
 
     store = Store(db) if db else Store()
@@ -220,10 +219,7 @@ def _person_references(person: str, db: str | None) -> dict:  # type: ignore[typ
         found = store.find_person(person)
         if found is None:
             raise UserError(f"No person named {person!r} in {store.path}.")
-        return {
-            lb: MvicReference(lb, r.value_uv, r.method, r.window_ms, r.n_contractions, r.fraction, r.recorded_at)
-            for lb, r in store.latest_mvic(found.id).items()
-        }
+        return store.latest_mvic(found.id)
     finally:
         store.close()
 

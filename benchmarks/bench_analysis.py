@@ -17,9 +17,9 @@ import time
 
 import numpy as np
 
+from app.analysis.offline import analyze
 from app.devices.emg_model import EmgModel
 from app.devices.simulator import SimulatedPatch
-from app.analysis.offline import analyze
 from app.muscles import PRESETS
 
 

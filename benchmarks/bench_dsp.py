@@ -43,10 +43,10 @@ def run(seconds: float = 60.0, channels: int = 8, fs: float = 2000.0, block_ms: 
 
 def _live(seconds: float, channels: int, fs: float, n_block: int) -> dict:
     """Worker alone vs worker + LiveAnalysis on the same simulated 8-channel bridges."""
+    from app.analysis.live import LiveAnalysis
     from app.devices.emg_model import EmgModel
     from app.devices.simulator import SimulatedPatch
     from app.muscles import PRESETS
-    from app.analysis.live import LiveAnalysis
 
     labels = PRESETS["Both sides, four muscles (8 channels)"][:channels]
     patch = SimulatedPatch(labels=labels, scenario="bridges", sample_rate_hz=fs)

@@ -9,6 +9,7 @@ import sys
 import numpy as np
 import pytest
 
+from app.analysis.mvic import MvicReference
 from app.cli import main
 from app.devices.simulator import SimulatedPatch
 
@@ -152,7 +153,7 @@ def _store_with_ann(tmp_path, value_uv: float = 400.0):
     db = tmp_path / "records.sqlite3"
     store = Store(db)
     ann = store.add_person("Ann Example")
-    store.save_mvic(ann.id, "gluteus_maximus_L", value_uv, "maximal", 500.0, 3, 1.0)
+    store.save_mvic(ann.id, MvicReference("gluteus_maximus_L", value_uv, "maximal", 500.0, 3, 1.0))
     store.close()
     return db
 

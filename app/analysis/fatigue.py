@@ -25,7 +25,6 @@ from scipy.stats import t as student_t
 
 from app.analysis.onset import Burst
 
-
 #: shortest stretch of session a slope is given for
 MIN_TREND_SPAN_S = 10.0
 #: |MDF slope| below this (%/min) reads as steady: per-rep MDF scatters by ~5 Hz, so smaller
@@ -243,11 +242,16 @@ def fatigue_trend(filtered: np.ndarray, fs: float, bursts: Sequence[tuple[float,
     return trend_from_points(spectral_points(filtered, fs, bursts, s), min_points)
 
 
+#: the seed articles' rule: stop for today once 3 reps in a row stay below 90% of the best
+STOP_FRACTION = 0.9
+STOP_CONSECUTIVE = 3
+
+
 class StoppingRule:
     """Feed rep peaks; ``done`` turns True once ``consecutive`` reps in a row stay below
     ``fraction`` of the session's best (the best so far, including the rep just fed)."""
 
-    def __init__(self, fraction: float = 0.9, consecutive: int = 3) -> None:
+    def __init__(self, fraction: float = STOP_FRACTION, consecutive: int = STOP_CONSECUTIVE) -> None:
         if not 0 < fraction <= 1 or consecutive < 1:
             raise ValueError("fraction must be in (0, 1] and consecutive >= 1")
         self.fraction = fraction

@@ -38,7 +38,6 @@ def is_glute(label: str) -> bool:
     return m is not None and m.muscle.startswith("gluteus")
 
 
-_is_glute = is_glute  # earlier private name, still imported by the live layer
 
 
 def _main_glute(labels: Sequence[str], leader: str) -> str | None:

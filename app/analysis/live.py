@@ -31,14 +31,21 @@ from typing import Any
 
 import numpy as np
 
-from app.analysis.fatigue import FatigueTrend, StoppingRule, spectral_points, trend_from_points
+from app.analysis.fatigue import (
+    STOP_CONSECUTIVE,
+    STOP_FRACTION,
+    FatigueTrend,
+    StoppingRule,
+    spectral_points,
+    trend_from_points,
+)
 from app.analysis.firing_order import Contraction, FiringOrderTracker, FiringSummary, is_glute, summarize
 from app.analysis.mvic import MvicReference
 from app.analysis.onset import OnsetSettings, OnsetTracker
 from app.analysis.quality import Quality, QualityMonitor
 from app.analysis.reps import Rep, RepSummary, reps_from_bursts, summarize_reps
-from app.dsp.ring import RingBuffer
 from app.analysis.symmetry import PairSymmetry, symmetry
+from app.dsp.ring import RingBuffer
 from app.dsp.worker import ProcessedBlock
 from app.muscles import display_name
 
@@ -126,7 +133,7 @@ class LiveAnalysis:
     def __init__(self, fs: float, labels: Sequence[str], *, envelope_delay_s: float = 0.0,
                  targets_uv: Sequence[float] | None = None, settings: OnsetSettings | None = None,
                  window_s: float = 0.5, history_s: float = 120.0, quality_every_s: float = 2.0,
-                 mains_hz: float | None = None, stop_fraction: float = 0.9, stop_consecutive: int = 3,
+                 mains_hz: float | None = None, stop_fraction: float = STOP_FRACTION, stop_consecutive: int = STOP_CONSECUTIVE,
                  signal_kind: str = "raw") -> None:
         self.fs = float(fs)
         self.labels = tuple(labels)

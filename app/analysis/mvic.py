@@ -25,17 +25,13 @@ from typing import Any
 
 import numpy as np
 
-from app.dsp.filters import FilterSettings
 from app.analysis.onset import Burst, OnsetSettings, detect_bursts
+from app.dsp.filters import FilterSettings
 from app.dsp.pipeline import process_whole
 from app.errors import UserError
 
-
-@dataclass(frozen=True)
-class MvicSettings:
-    window_ms: float = 500.0
-    contractions: int = 3
-    fraction: float = 1.0  # effort of the reference contractions (1.0 = maximal)
+#: a person's target the first time, in % MVIC (submaximal, sustainable, clearly above rest)
+DEFAULT_TARGET_PERCENT = 40.0
 
 
 @dataclass(frozen=True)
@@ -83,14 +79,6 @@ class MvicReference:
         return cls(**{k: v for k, v in d.items() if k in keys})
 
 
-def to_percent(envelope_uv: np.ndarray | float, ref: MvicReference) -> np.ndarray | float:
-    return ref.percent(envelope_uv)
-
-
-def to_uv(percent: float | np.ndarray, ref: MvicReference) -> float | np.ndarray:
-    return ref.uv(percent)
-
-
 def best_window_rms(filtered: np.ndarray, fs: float, window_ms: float) -> float:
     """Highest moving RMS over ``window_ms`` in a band-passed segment (µV)."""
     x = np.asarray(filtered, dtype=np.float64)
@@ -136,10 +124,6 @@ def reference_from_recording(raw: np.ndarray, fs: float, labels: Sequence[str], 
     if s.input == "raw":
         s = OnsetSettings(**{**s.to_dict(), "input": "filtered"})
     bursts = detect_bursts(proc.filtered, fs, s, envelope=proc.envelope, envelope_delay_s=0.0)
-    now = _dt.datetime.now(_dt.timezone.utc).astimezone().isoformat(timespec="seconds")
+    now = _dt.datetime.now(_dt.UTC).astimezone().isoformat(timespec="seconds")
     return [reference_from_segments(proc.filtered[ch], fs, bursts[ch], label, window_ms, expected, fraction, now)
             for ch, label in enumerate(labels)]
-
-
-def by_label(refs: Iterable[MvicReference]) -> dict[str, MvicReference]:
-    return {r.label: r for r in refs}

@@ -25,15 +25,22 @@ from typing import Any
 
 import numpy as np
 
-from app.analysis.fatigue import FatigueSettings, FatigueTrend, StoppingRule, fatigue_trend
-from app.dsp.filters import FilterSettings
+from app.analysis.fatigue import (
+    STOP_CONSECUTIVE,
+    STOP_FRACTION,
+    FatigueSettings,
+    FatigueTrend,
+    StoppingRule,
+    fatigue_trend,
+)
 from app.analysis.firing_order import Contraction, FiringSummary, firing_order, summarize
 from app.analysis.mvic import MvicReference
 from app.analysis.onset import Burst, OnsetSettings, detect_bursts
-from app.dsp.pipeline import process_whole
 from app.analysis.quality import Quality, QualitySettings, assess
 from app.analysis.reps import Rep, RepSummary, reps_from_bursts, summarize_reps
 from app.analysis.symmetry import FLAG_PERCENT, PairSymmetry, symmetry
+from app.dsp.filters import FilterSettings
+from app.dsp.pipeline import process_whole
 from app.muscles import display_name
 
 
@@ -44,8 +51,8 @@ class AnalysisSettings:
     fatigue: FatigueSettings = field(default_factory=FatigueSettings)
     quality: QualitySettings = field(default_factory=QualitySettings)
     firing_window_s: float = 0.5
-    stop_fraction: float = 0.9
-    stop_consecutive: int = 3
+    stop_fraction: float = STOP_FRACTION
+    stop_consecutive: int = STOP_CONSECUTIVE
     mains_hz: float | None = None  # None: check both 50 and 60 Hz
 
 

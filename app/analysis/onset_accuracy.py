@@ -18,8 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from app.devices.emg_model import Artefacts, synthesize
 from app.analysis.onset import OnsetSettings, detect_bursts, rest_baseline
+from app.devices.emg_model import Artefacts, synthesize
 
 
 @dataclass(frozen=True)

@@ -74,7 +74,7 @@ def scan(seconds: float = 5.0, loop: BleLoop | None = None) -> list[FoundDevice]
     loop = loop or shared_loop()
     try:
         return loop.run(scan_async(seconds), timeout=seconds + 15.0)
-    except Exception as exc:  # noqa: BLE001 - every failure becomes one sentence
+    except Exception as exc:
         raise explain(exc) from None
 
 
@@ -173,10 +173,10 @@ class BleSource(Source):
         timeout = timeout or self.connect_timeout
         try:
             self.loop.run(self._open(timeout), timeout=timeout + 10.0)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             try:
                 self.loop.run(self._close(), timeout=10.0)
-            except Exception:  # noqa: BLE001 - already failing; the first error is the one to report
+            except Exception:
                 pass
             raise explain(exc, self.target) from None
         if not self._first_data.wait(timeout):
@@ -202,7 +202,7 @@ class BleSource(Source):
         if self.loop.running:
             try:
                 self.loop.run(self._close(), timeout=10.0)
-            except Exception:  # noqa: BLE001 - closing a dead link is not an error worth a sentence
+            except Exception:
                 pass
 
     # -- bleak side (loop thread) ------------------------------------------------------------
@@ -252,7 +252,7 @@ class BleSource(Source):
                                 SourceEvent(EventKind.BATTERY, f"Battery {data[0]}%.", float(data[0]))
                             ),
                         )
-                except Exception:  # noqa: BLE001 - a battery reading is nice to have, never fatal
+                except Exception:
                     pass
                 return
 
@@ -310,12 +310,12 @@ class BleSource(Source):
                 if old is not None:  # releases the dead connection's own D-Bus socket
                     try:
                         await old.disconnect()
-                    except Exception:  # noqa: BLE001
+                    except Exception:
                         pass
                 await self._connect_once(timeout=max(5.0, delay * 2))
             except asyncio.CancelledError:
                 raise
-            except Exception as exc:  # noqa: BLE001 - keep trying; say why once in a while
+            except Exception as exc:
                 if attempt % 5 == 0:
                     self._emit_event(SourceEvent(EventKind.INFO, f"Still reconnecting: {explain(exc, self.name)}"))
                 continue

@@ -17,7 +17,9 @@ _REASONS = {
     BleakBluetoothNotAvailableReason.NO_BLUETOOTH: "No Bluetooth adapter was found on this computer.",
     BleakBluetoothNotAvailableReason.NO_BLE_CENTRAL_ROLE: "This Bluetooth adapter cannot connect to Bluetooth LE devices.",
     BleakBluetoothNotAvailableReason.POWERED_OFF: "Bluetooth is turned off; turn it on and try again.",
-    BleakBluetoothNotAvailableReason.DENIED_BY_USER: "GluteFire is not allowed to use Bluetooth; allow it in the system's privacy settings.",
+    BleakBluetoothNotAvailableReason.DENIED_BY_USER: (
+        "GluteFire is not allowed to use Bluetooth; allow it in the system's privacy settings."
+    ),
     BleakBluetoothNotAvailableReason.DENIED_BY_SYSTEM: "The system does not allow GluteFire to use Bluetooth.",
     BleakBluetoothNotAvailableReason.DENIED_BY_UNKNOWN: "Permission to use Bluetooth was denied.",
     BleakBluetoothNotAvailableReason.UNKNOWN: "Bluetooth is not available.",
@@ -28,7 +30,9 @@ _DBUS = {
     "org.bluez.Error.Failed": "The Bluetooth adapter refused the request; try again or restart Bluetooth.",
     "org.bluez.Error.InProgress": "Bluetooth is busy with another connection; try again in a moment.",
     "org.bluez.Error.NotPermitted": "The patch refused the request.",
-    "org.freedesktop.DBus.Error.AccessDenied": "Permission denied: your user may not use Bluetooth (on Linux, join the 'bluetooth' group).",
+    "org.freedesktop.DBus.Error.AccessDenied": (
+        "Permission denied: your user may not use Bluetooth (on Linux, join the 'bluetooth' group)."
+    ),
     "org.freedesktop.DBus.Error.ServiceUnknown": "The Bluetooth service is not running (on Linux, start bluetoothd).",
     "org.freedesktop.DBus.Error.UnknownObject": "The patch disappeared while connecting; bring it closer and try again.",
     "org.freedesktop.DBus.Error.NoReply": "The Bluetooth service did not answer; try again.",
@@ -45,7 +49,9 @@ def explain(exc: BaseException, what: str = "") -> UserError:
     if isinstance(exc, BleakDeviceNotFoundError):
         return UserError(f"The patch{dev} was not found; is it switched on and close by?")
     if isinstance(exc, BleakCharacteristicNotFoundError):
-        return UserError(f"The patch{dev} does not offer the data channel its protocol needs; is it the right device and firmware?")
+        return UserError(
+            f"The patch{dev} does not offer the data channel its protocol needs; is it the right device and firmware?"
+        )
     if isinstance(exc, BleakDBusError):
         return UserError(_DBUS.get(exc.dbus_error, f"Bluetooth error{dev}: {exc.dbus_error}."))
     if isinstance(exc, TimeoutError):

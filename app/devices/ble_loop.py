@@ -65,7 +65,7 @@ class BleLoop:
             return
         try:
             self.run(_release_bleak_bus(), timeout=5.0)
-        except Exception:  # noqa: BLE001 - best effort at shutdown
+        except Exception:
             pass
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join(timeout=5.0)
@@ -75,7 +75,7 @@ async def _release_bleak_bus() -> None:
     """bleak keeps one BlueZ manager (and D-Bus socket) per event loop; close ours."""
     try:
         from bleak.backends.bluezdbus import manager as bluez_manager
-    except Exception:  # noqa: BLE001 - not Linux / backend unavailable
+    except Exception:
         return
     instances = getattr(bluez_manager, "_global_instances", {})
     mgr = instances.pop(asyncio.get_running_loop(), None)
@@ -84,7 +84,7 @@ async def _release_bleak_bus() -> None:
         bus.disconnect()
         try:
             await asyncio.wait_for(bus.wait_for_disconnect(), 2.0)
-        except Exception:  # noqa: BLE001
+        except Exception:
             pass
 
 

@@ -19,7 +19,6 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import signal
 
-
 #: Shaping low-pass corner of fresh muscle and of fatigued muscle (median frequency drops ~30%).
 FRESH_SHAPE_HZ = 140.0
 FATIGUED_SHAPE_HZ = 70.0

@@ -5,8 +5,8 @@ Each scenario maps time to an activation amplitude per channel (µV RMS) from a 
 Amplitudes at 100% MVIC are typical surface values for these muscles (hundreds of µV RMS; Konrad
 2005, "The ABC of EMG"); the right side is set 20% weaker than the left so symmetry shows.
 Activation rises within 150-200 ms even when the movement is slower: EMG leads force and motion
-(electromechanical delay; Cavanagh & Komi 1979). The exercises come from the product's seed articles: isometric holds first (10 s on / 10 s off,
-as in MyoTrac-style protocols), glute bridges, and the "gluteal amnesia" pattern where the
+(electromechanical delay; Cavanagh & Komi 1979). The exercises come from the product's seed
+articles: isometric holds first (10 s on / 10 s off, as in MyoTrac-style protocols), glute bridges, and the "gluteal amnesia" pattern where the
 hamstring fires before a weak gluteus maximus (Nadler et al. 2001).
 """
 

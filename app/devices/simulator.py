@@ -20,6 +20,7 @@ from app.errors import UserError
 from app.muscles import DEFAULT_PRESET, PRESETS, validate_label
 
 SUPPORTED_RATES = (250, 500, 1000, 2000, 4000)
+DEFAULT_RATE_HZ = 1000
 MAX_CHANNELS = 8
 MANUAL_RAMP_S = 0.03  # a quick voluntary squeeze
 
@@ -32,7 +33,7 @@ class SimulatedPatch(Source):
     def __init__(
         self,
         labels: tuple[str, ...] = PRESETS[DEFAULT_PRESET],
-        sample_rate_hz: float = 1000.0,
+        sample_rate_hz: float = DEFAULT_RATE_HZ,
         scenario: str = DEFAULT_SCENARIO,
         seed: int | None = None,
         block_ms: float = 20.0,

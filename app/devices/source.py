@@ -13,7 +13,7 @@ import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 import numpy as np
 
@@ -34,7 +34,7 @@ class Block:
     received_at: float = field(default_factory=time.monotonic)
 
 
-class EventKind(str, Enum):
+class EventKind(StrEnum):
     """What a ``SourceEvent`` reports. Values are the words written to recordings."""
 
     CONNECTED = "connected"

@@ -16,6 +16,9 @@ from scipy import signal
 
 from app.errors import UserError
 
+#: mains frequencies a notch (and the hum check) may be set to
+MAINS_HZ = (50.0, 60.0)
+
 
 @dataclass(frozen=True)
 class FilterSettings:
@@ -40,7 +43,7 @@ class FilterSettings:
             )
         if self.lowpass_hz <= self.highpass_hz:
             raise UserError("The low-pass corner must be above the high-pass corner.")
-        if self.notch_hz not in (0.0, 50.0, 60.0):
+        if self.notch_hz not in (0.0, *MAINS_HZ):
             raise UserError("The mains notch must be off, 50 Hz or 60 Hz.")
         if self.envelope not in ("rms", "linear"):
             raise UserError("The envelope must be 'rms' (moving RMS) or 'linear' (low-pass).")

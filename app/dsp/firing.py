@@ -24,6 +24,10 @@ class Crossing:
     rising: bool
 
 
+#: the target before anyone sets one: well above a rest noise floor of a few µV, below a squeeze
+DEFAULT_THRESHOLD_UV = 50.0
+
+
 class FiringDetector:
     """Per-channel firing state over a stream of envelope blocks."""
 

@@ -17,12 +17,12 @@ import numpy as np
 
 from app.devices.source import Block, EventKind, Source, SourceEvent
 from app.dsp.filters import FilterSettings
+from app.dsp.firing import DEFAULT_THRESHOLD_UV
 from app.dsp.ring import RingBuffer
 from app.dsp.worker import DspWorker, ProcessedBlock
 from app.storage.recorder import CsvRecorder, RecordingInfo
 
 RING_SECONDS = 30.0
-DEFAULT_THRESHOLD_UV = 50.0
 
 
 @dataclass(frozen=True)

@@ -51,7 +51,7 @@ class CsvRecorder:
         self._pending_events: list[tuple[int | None, str]] = []
         self.rows = 0
         self.error: str | None = None
-        self.started_at = _dt.datetime.now(_dt.timezone.utc).astimezone()
+        self.started_at = _dt.datetime.now(_dt.UTC).astimezone()
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._f = open(self.path, "w", encoding="utf-8", newline="")

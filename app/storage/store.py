@@ -9,12 +9,13 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from platformdirs import user_data_dir
 
+from app.analysis.mvic import MvicReference
 from app.errors import UserError
 
 SCHEMA_VERSION = 1
@@ -56,7 +57,7 @@ def default_path() -> Path:
 
 
 def _now() -> str:
-    return _dt.datetime.now(_dt.timezone.utc).astimezone().isoformat(timespec="seconds")
+    return _dt.datetime.now(_dt.UTC).astimezone().isoformat(timespec="seconds")
 
 
 @dataclass(frozen=True)
@@ -65,19 +66,6 @@ class Person:
     name: str
     notes: str
     created_at: str
-
-
-@dataclass(frozen=True)
-class StoredMvic:
-    """A %MVIC reference for one muscle of one person (latest wins)."""
-
-    label: str
-    value_uv: float
-    method: str
-    window_ms: float
-    n_contractions: int
-    fraction: float
-    recorded_at: str
 
 
 @dataclass(frozen=True)
@@ -149,44 +137,37 @@ class Store:
         return [Person(*r) for r in self._db.execute("SELECT id, name, notes, created_at FROM person ORDER BY name")]
 
     # -- %MVIC references --
-    def save_mvic(
-        self,
-        person_id: int,
-        label: str,
-        value_uv: float,
-        method: str,
-        window_ms: float,
-        n_contractions: int,
-        fraction: float = 1.0,
-    ) -> StoredMvic:
-        if not value_uv > 0:
-            raise UserError(f"The reference for {label} must be above 0 µV.")
-        recorded = _now()
+    def save_mvic(self, person_id: int, ref: MvicReference) -> MvicReference:
+        """Keep ``ref`` as the person's newest reference for its muscle; returns it as stored
+        (with the time it was recorded, when it had none)."""
+        if not ref.value_uv > 0:
+            raise UserError(f"The reference for {ref.label} must be above 0 µV.")
+        recorded = ref.recorded_at or _now()
         with self._db:
             self._db.execute(
                 "INSERT INTO mvic(person_id, label, value_uv, method, window_ms, n_contractions,"
                 " fraction, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (person_id, label, float(value_uv), method, float(window_ms), int(n_contractions),
-                 float(fraction), recorded),
+                (person_id, ref.label, float(ref.value_uv), ref.method, float(ref.window_ms),
+                 int(ref.n_contractions), float(ref.fraction), recorded),
             )
-        return StoredMvic(label, float(value_uv), method, float(window_ms), int(n_contractions), float(fraction), recorded)
+        return replace(ref, recorded_at=recorded)
 
-    def latest_mvic(self, person_id: int) -> dict[str, StoredMvic]:
+    _MVIC_COLUMNS = "label, value_uv, method, window_ms, n_contractions, fraction, recorded_at"
+
+    def latest_mvic(self, person_id: int) -> dict[str, MvicReference]:
         """The newest reference per muscle label."""
         rows = self._db.execute(
-            "SELECT label, value_uv, method, window_ms, n_contractions, fraction, recorded_at FROM mvic"
-            " WHERE person_id = ? ORDER BY recorded_at, id",
+            f"SELECT {self._MVIC_COLUMNS} FROM mvic WHERE person_id = ? ORDER BY recorded_at, id",
             (person_id,),
         ).fetchall()
-        return {r[0]: StoredMvic(*r) for r in rows}
+        return {r[0]: MvicReference(*r) for r in rows}
 
-    def mvic_history(self, person_id: int, label: str) -> list[StoredMvic]:
+    def mvic_history(self, person_id: int, label: str) -> list[MvicReference]:
         rows = self._db.execute(
-            "SELECT label, value_uv, method, window_ms, n_contractions, fraction, recorded_at FROM mvic"
-            " WHERE person_id = ? AND label = ? ORDER BY recorded_at, id",
+            f"SELECT {self._MVIC_COLUMNS} FROM mvic WHERE person_id = ? AND label = ? ORDER BY recorded_at, id",
             (person_id, label),
         ).fetchall()
-        return [StoredMvic(*r) for r in rows]
+        return [MvicReference(*r) for r in rows]
 
     # -- sessions --
     def add_session(

@@ -25,8 +25,8 @@ from PySide6.QtWidgets import (
 from app.analysis.mvic import MvicReference, reference_from_recording
 from app.errors import UserError
 from app.muscles import display_name
-from app.storage.store import Store
 from app.session.stream import LiveStream, RawCollector
+from app.storage.store import Store
 
 EFFORTS = (("Maximal (100%)", 1.0), ("Submaximal, 50% effort (pain)", 0.5), ("Submaximal, 30% effort", 0.3))
 
@@ -166,7 +166,7 @@ class CalibrationDialog(QDialog):
             return
         person = self.store.find_person(self.person_name) or self.store.add_person(self.person_name)
         for r in refs:
-            self.store.save_mvic(person.id, r.label, r.value_uv, r.method, r.window_ms, r.n_contractions, r.fraction)
+            self.store.save_mvic(person.id, r)
         self.references = {r.label: r for r in refs}
         self.instruction.setText("Done. Well squeezed!")
         self.result.setText("\n".join(
@@ -175,7 +175,7 @@ class CalibrationDialog(QDialog):
         ))
         self.save_btn.setEnabled(True)
 
-    def done(self, result: int) -> None:  # noqa: D401 - Qt override
+    def done(self, result: int) -> None:
         self._timer.stop()
         if self._collector is not None:
             self.stream.worker.remove_sink(self._collector)

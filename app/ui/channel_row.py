@@ -25,8 +25,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.dsp.decimate import DISPLAY_WINDOW_S
 from app.analysis.mvic import MvicReference
+from app.dsp.decimate import DISPLAY_WINDOW_S
 from app.muscles import display_name
 from app.ui import theme
 

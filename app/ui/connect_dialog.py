@@ -109,7 +109,7 @@ class ConnectDialog(QDialog):
         self.scan_btn.setEnabled(True)
         try:
             self.found = fut.result()
-        except Exception as exc:  # noqa: BLE001 - shown as one sentence
+        except Exception as exc:
             self.status.setText(str(explain(exc)))
             self.status.setStyleSheet("color: #b91c1c;")
             return
@@ -139,6 +139,6 @@ class ConnectDialog(QDialog):
         self.chosen = self.found[rows[0].row()]
         super().accept()
 
-    def done(self, result: int) -> None:  # noqa: D401 - Qt override
+    def done(self, result: int) -> None:
         self._poll.stop()
         super().done(result)

@@ -55,7 +55,7 @@ class ContactCheckDialog(QDialog):
                 lines += [f"✘ {p}" for p in q.problems()]
         self.text.setText("\n".join(lines))
 
-    def done(self, result: int) -> None:  # noqa: D401 - Qt override
+    def done(self, result: int) -> None:
         self._timer.stop()
         self.stream.worker.remove_sink(self._collector)
         super().done(result)

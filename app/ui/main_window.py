@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from app import __version__
+from app.analysis.live import LiveSnapshot
 from app.devices.scenarios import SCENARIOS
 from app.devices.simulator import SimulatedPatch
 from app.devices.source import EventKind, Source, SourceEvent
@@ -35,9 +36,8 @@ from app.dsp.decimate import DISPLAY_BINS_PER_WINDOW
 from app.dsp.worker import aligned_display
 from app.errors import UserError
 from app.muscles import PRESETS
-from app.analysis.live import LiveSnapshot
-from app.storage.store import Store
 from app.session.stream import LiveStream
+from app.storage.store import Store
 from app.ui import theme
 from app.ui.channel_row import ChannelRow
 from app.ui.preferences import Preferences
@@ -474,14 +474,14 @@ class MainWindow(QMainWindow):
         if self.stream is not None and isinstance(self.stream.source, SimulatedPatch):
             self.stream.source.press(pressed)
 
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt naming)
+    def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
             self._press(True)
             self.contract_btn.setDown(True)
             return
         super().keyPressEvent(event)
 
-    def keyReleaseEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+    def keyReleaseEvent(self, event: QKeyEvent) -> None:
         if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
             self._press(False)
             self.contract_btn.setDown(False)
@@ -614,10 +614,7 @@ class MainWindow(QMainWindow):
         if store is not None:
             person = store.find_person(name)
             stored = store.latest_mvic(person.id) if person else {}
-            refs = {
-                lb: MvicReference(lb, r.value_uv, r.method, r.window_ms, r.n_contractions, r.fraction, r.recorded_at)
-                for lb, r in stored.items()
-            }
+            refs = stored
         self.apply_references(refs)
         if name and self.rows:
             missing = [row.tile.name.text() for row in self.rows if row.label not in self.references]
@@ -766,7 +763,7 @@ class MainWindow(QMainWindow):
     def hide_error(self) -> None:
         self.banner.hide()
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+    def closeEvent(self, event: QCloseEvent) -> None:
         self.disconnect_source()
         self.prefs.sync()
         super().closeEvent(event)

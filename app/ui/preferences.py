@@ -10,12 +10,13 @@ from dataclasses import asdict, fields
 
 from PySide6.QtCore import QSettings
 
+from app.analysis.fatigue import STOP_CONSECUTIVE, STOP_FRACTION
+from app.analysis.mvic import DEFAULT_TARGET_PERCENT
 from app.devices.scenarios import DEFAULT_SCENARIO, SCENARIOS
+from app.devices.simulator import DEFAULT_RATE_HZ, SUPPORTED_RATES
 from app.dsp.filters import FilterSettings
+from app.dsp.firing import DEFAULT_THRESHOLD_UV
 from app.muscles import DEFAULT_PRESET, PRESETS
-from app.session.stream import DEFAULT_THRESHOLD_UV
-
-DEFAULT_TARGET_PERCENT = 40.0
 
 
 class Preferences:
@@ -79,10 +80,10 @@ class Preferences:
 
     def sample_rate(self) -> int:
         try:
-            v = int(self.q.value("sim/rate", 1000))  # type: ignore[call-overload]
+            v = int(self.q.value("sim/rate", DEFAULT_RATE_HZ))  # type: ignore[call-overload]
         except (TypeError, ValueError):
-            return 1000
-        return v if v in (250, 500, 1000, 2000, 4000) else 1000
+            return DEFAULT_RATE_HZ
+        return v if v in SUPPORTED_RATES else DEFAULT_RATE_HZ
 
     def set_sample_rate(self, hz: int) -> None:
         self.q.setValue("sim/rate", int(hz))
@@ -122,13 +123,14 @@ class Preferences:
 
     # -- stopping rule (seed article: stop when effort stays below 90% of the best) --
     def stopping_rule(self) -> tuple[float, int]:
-        """(fraction of the best, consecutive reps); defaults 0.9 and 3."""
+        """(fraction of the best, consecutive reps); defaults in ``app.analysis.fatigue``."""
         try:
-            frac = float(self.q.value("session/stop_fraction", 0.9))  # type: ignore[arg-type]
-            n = int(self.q.value("session/stop_reps", 3))  # type: ignore[arg-type]
+            frac = float(self.q.value("session/stop_fraction", STOP_FRACTION))  # type: ignore[arg-type]
+            n = int(self.q.value("session/stop_reps", STOP_CONSECUTIVE))  # type: ignore[arg-type]
         except (TypeError, ValueError):
-            return 0.9, 3
-        return (frac if 0.5 <= frac <= 1.0 else 0.9), (n if 1 <= n <= 10 else 3)
+            return STOP_FRACTION, STOP_CONSECUTIVE
+        return ((frac if 0.5 <= frac <= 1.0 else STOP_FRACTION),
+                (n if 1 <= n <= 10 else STOP_CONSECUTIVE))
 
     def set_stopping_rule(self, fraction: float, consecutive: int) -> None:
         self.q.setValue("session/stop_fraction", float(fraction))

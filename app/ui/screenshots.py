@@ -35,6 +35,7 @@ def main_window_shot(out: Path, scenario: str = "amnesia", preset: str | None = 
     configure_pyqtgraph()
     tmp = tempfile.mkdtemp()
     settings = QSettings(str(Path(tmp) / "prefs.ini"), QSettings.Format.IniFormat)
+    from app.analysis.mvic import MvicReference
     from app.storage.store import Store
 
     store = Store(Path(tmp) / "records.sqlite3")
@@ -42,7 +43,7 @@ def main_window_shot(out: Path, scenario: str = "amnesia", preset: str | None = 
         name, refs = EXAMPLE_PERSON
         who = store.add_person(name)
         for label, value in refs.items():
-            store.save_mvic(who.id, label, value, "maximal", 500.0, 3, 1.0)
+            store.save_mvic(who.id, MvicReference(label, value, "maximal", 500.0, 3, 1.0))
         settings.setValue("person/name", name)
     win = MainWindow(settings=settings, recordings_dir=Path(tmp), seed=7, store=store)
     win.scenario_box.setCurrentIndex(win.scenario_box.findData(scenario))

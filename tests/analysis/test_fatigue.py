@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from app.devices.emg_model import Artefacts, synthesize
 from app.analysis.fatigue import FatigueSettings, StoppingRule, fatigue_trend, spectral_points, spectrum_frequencies
 from app.analysis.onset import detect_bursts
+from app.devices.emg_model import Artefacts, synthesize
 from app.dsp.pipeline import process_whole
 
 FS = 2000.0

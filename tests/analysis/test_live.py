@@ -6,14 +6,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from app.analysis.live import LiveAnalysis
+from app.analysis.mvic import MvicReference
+from app.analysis.offline import analyze
 from app.devices.emg_model import Artefacts, EmgModel, synthesize
 from app.devices.simulator import SimulatedPatch
-from app.analysis.offline import analyze
 from app.dsp.filters import FilterSettings
-from app.analysis.mvic import MvicReference
 from app.dsp.ring import RingBuffer
 from app.dsp.worker import DspWorker
-from app.analysis.live import LiveAnalysis
 
 BLOCK = 20
 

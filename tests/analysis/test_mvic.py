@@ -5,16 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from app.devices.emg_model import Artefacts, synthesize
 from app.analysis.mvic import (
     MvicReference,
     best_window_rms,
-    by_label,
     reference_from_recording,
     reference_from_segments,
-    to_percent,
-    to_uv,
 )
+from app.devices.emg_model import Artefacts, synthesize
 from app.errors import UserError
 
 
@@ -34,7 +31,7 @@ def test_reference_is_mean_of_best_500ms_windows():
     assert ref.n_contractions == 3 and ref.method == "maximal" and ref.unit == "%MVIC"
     assert float(ref.percent(150.0)) == pytest.approx(150.0 / ref.value_uv * 100)
     assert ref.uv(40.0) == pytest.approx(0.4 * ref.value_uv)
-    assert float(to_percent(ref.uv(40.0), ref)) == pytest.approx(40.0) and to_uv(100.0, ref) == pytest.approx(ref.value_uv)
+    assert float(ref.percent(ref.uv(40.0))) == pytest.approx(40.0) and ref.uv(100.0) == pytest.approx(ref.value_uv)
     assert ref.recorded_at and "maximal contractions" in ref.describe()
 
 
@@ -54,7 +51,6 @@ def test_submaximal_reference_scales_by_effort_and_says_so():
     assert ref.uv(50.0) == pytest.approx(ref.value_uv)
     assert "50% effort reference" in ref.describe()
     assert MvicReference.from_dict(ref.to_dict()) == ref
-    assert by_label([ref]) == {"gluteus_maximus_L": ref}
 
 
 def test_segments_and_best_window():

@@ -8,10 +8,10 @@ import time
 import numpy as np
 import pytest
 
+from app.analysis.mvic import MvicReference
+from app.analysis.offline import AnalysisSettings, analyze
 from app.devices.emg_model import Artefacts, EmgModel
 from app.devices.simulator import SimulatedPatch
-from app.analysis.offline import AnalysisSettings, analyze
-from app.analysis.mvic import MvicReference
 from app.muscles import PRESETS
 
 EIGHT = PRESETS["Both sides, four muscles (8 channels)"]

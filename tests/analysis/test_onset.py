@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from app.devices.emg_model import Artefacts, synthesize
 from app.analysis.onset import (
     Baseline,
     Conditioner,
@@ -19,6 +18,7 @@ from app.analysis.onset import (
     rest_baseline,
 )
 from app.analysis.onset_accuracy import rest_false_bursts, run_accuracy
+from app.devices.emg_model import Artefacts, synthesize
 from app.errors import UserError
 
 CLEAN = Artefacts(noise_floor_uv=1.0, hum_uv=0.0, wander_uv=0.0)

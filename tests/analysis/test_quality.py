@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from app.devices.emg_model import Artefacts, synthesize
 from app.analysis.quality import QualityMonitor, assess
+from app.devices.emg_model import Artefacts, synthesize
 
 FS = 1000.0
 N = int(FS * 4)

@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from app.devices.emg_model import Artefacts, synthesize
 from app.analysis.mvic import MvicReference
 from app.analysis.onset import detect_bursts
-from app.dsp.pipeline import process_whole
 from app.analysis.reps import Rep, reps_from_bursts, reps_from_envelope, segment_reps, summarize_reps
+from app.devices.emg_model import Artefacts, synthesize
+from app.dsp.pipeline import process_whole
 
 FS = 1000.0
 ART = Artefacts(3.0, 0.0, 50.0, 0.0)

@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from app.devices.emg_model import Artefacts, synthesize
 from app.analysis.onset import detect_bursts
-from app.dsp.pipeline import process_whole
 from app.analysis.reps import reps_from_bursts
 from app.analysis.symmetry import FLAG_PERCENT, pairs, symmetry, symmetry_index
+from app.devices.emg_model import Artefacts, synthesize
+from app.dsp.pipeline import process_whole
 
 
 def test_symmetry_index_formula():

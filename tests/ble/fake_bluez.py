@@ -97,7 +97,7 @@ class FakeBlueZ:
         asyncio.set_event_loop(self.loop)
         try:
             self.loop.run_until_complete(self._main())
-        except BaseException as exc:  # noqa: BLE001 - surfaced through start()
+        except BaseException as exc:
             self._error = exc
             self._ready.set()
         finally:
@@ -130,7 +130,7 @@ class FakeBlueZ:
         def run() -> None:
             try:
                 fut.set_result(fn())
-            except BaseException as exc:  # noqa: BLE001
+            except BaseException as exc:
                 fut.set_exception(exc)
 
         self.loop.call_soon_threadsafe(run)

@@ -16,8 +16,8 @@ import pytest
 from app.devices.ble import BleSource, scan
 from app.devices.protocols import ganglion, myo, myoware, openpatch
 from app.errors import UserError
-from app.storage.reader import load_recording
 from app.session.stream import LiveStream
+from app.storage.reader import load_recording
 from tests.ble import encoders
 from tests.ble.fake_bluez import FakeBlueZ, FakeCharacteristic, FakeDevice, FakeService
 

@@ -10,8 +10,8 @@ import pytest
 
 from app.devices.ble import BleSource
 from app.devices.protocols import openpatch
-from app.storage.reader import load_recording
 from app.session.stream import LiveStream
+from app.storage.reader import load_recording
 from tests.ble import encoders
 from tests.ble.fake_bluez import FakeBlueZ, FakeCharacteristic, FakeDevice, FakeService
 

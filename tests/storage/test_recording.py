@@ -12,9 +12,9 @@ from app.devices.source import Block, EventKind, SourceEvent
 from app.dsp.firing import Crossing
 from app.dsp.worker import ProcessedBlock
 from app.errors import UserError
+from app.session.stream import LiveStream
 from app.storage.reader import load_recording
 from app.storage.recorder import CsvRecorder, RecordingInfo
-from app.session.stream import LiveStream
 
 INFO = RecordingInfo(
     labels=("gluteus_maximus_L", "hamstring_L"),

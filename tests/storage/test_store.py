@@ -6,6 +6,7 @@ import sqlite3
 
 import pytest
 
+from app.analysis.mvic import MvicReference
 from app.errors import UserError
 from app.storage.store import Store
 
@@ -14,16 +15,17 @@ def test_people_references_and_sessions_survive_reopening(tmp_path):
     path = tmp_path / "records.sqlite3"
     s = Store(path)
     ann = s.add_person("Ann Example", "L knee ACL 2025")
-    s.save_mvic(ann.id, "gluteus_maximus_L", 310.0, "best 500 ms RMS", 500, 3)
-    s.save_mvic(ann.id, "gluteus_maximus_L", 335.0, "best 500 ms RMS", 500, 3)
-    s.save_mvic(ann.id, "hamstring_L", 120.0, "submaximal", 500, 3, fraction=0.5)
+    s.save_mvic(ann.id, MvicReference("gluteus_maximus_L", 310.0, "maximal", 500, 3))
+    stored = s.save_mvic(ann.id, MvicReference("gluteus_maximus_L", 335.0, "maximal", 500, 3))
+    s.save_mvic(ann.id, MvicReference("hamstring_L", 120.0, "submaximal", 500, 3, fraction=0.5))
     s.add_session(ann.id, "bridges", "/tmp/a.csv", {"reps": 10, "peak_pct_mvic": 82.5})
     s.close()
 
     s = Store(path)
     assert [p.name for p in s.people()] == ["Ann Example"]
     ref = s.latest_mvic(ann.id)
-    assert ref["gluteus_maximus_L"].value_uv == 335.0
+    assert ref["gluteus_maximus_L"] == stored and stored.recorded_at  # one type, the same fields back
+    assert isinstance(ref["gluteus_maximus_L"], MvicReference)
     assert ref["hamstring_L"].fraction == 0.5
     assert [m.value_uv for m in s.mvic_history(ann.id, "gluteus_maximus_L")] == [310.0, 335.0]
     (sess,) = s.sessions(ann.id)
@@ -42,7 +44,7 @@ def test_mistakes_are_sentences(tmp_path):
     with pytest.raises(UserError, match="needs a name"):
         s.add_person("  ")
     with pytest.raises(UserError, match="above 0"):
-        s.save_mvic(1, "gluteus_maximus_L", 0.0, "x", 500, 3)
+        s.save_mvic(1, MvicReference("gluteus_maximus_L", 0.0, "maximal", 500, 3))
     s.close()
 
 

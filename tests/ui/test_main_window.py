@@ -115,7 +115,7 @@ def test_recording_carries_the_persons_references(window, qtbot, tmp_path):
 
     window.connect_source()
     ann = window.store.add_person("Ann Example")
-    window.store.save_mvic(ann.id, "gluteus_maximus_L", 300.0, "maximal", 500.0, 3, 1.0)
+    window.store.save_mvic(ann.id, MvicReference("gluteus_maximus_L", 300.0, "maximal", 500.0, 3, 1.0))
     window._fill_people()
     idx = window.person_box.findData("Ann Example")
     window.person_box.setCurrentIndex(idx)
@@ -290,8 +290,8 @@ def test_session_column_fills_rep_by_rep(window, qtbot, tmp_path):
 
 def test_tiles_warn_about_a_bad_electrode(window, qtbot):
     """A lead that comes off shows on its tile and in the column, in words."""
-    from app.devices.emg_model import Artefacts, synthesize
     from app.analysis.live import LiveAnalysis
+    from app.devices.emg_model import Artefacts, synthesize
 
     window.connect_source()
     labels = window.stream.labels

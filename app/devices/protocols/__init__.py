@@ -8,15 +8,14 @@ threads, so it is unit-tested on byte vectors and fast enough for a notification
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 from app.devices.protocols import ganglion, myo, myoware, openpatch
-from app.devices.protocols.base import Decoded, Decoder
+from app.devices.protocols.base import Decoded
 from app.devices.protocols.errors import MalformedPacket
 
-__all__ = ["PROTOCOLS", "Decoded", "Decoder", "MalformedPacket", "ProtocolInfo", "detect_protocol", "normalize_uuid"]
+__all__ = ["PROTOCOLS", "Decoded", "MalformedPacket", "ProtocolInfo", "detect_protocol", "normalize_uuid"]
 
 _SIG_BASE = "-0000-1000-8000-00805f9b34fb"
 
@@ -57,17 +56,6 @@ class ProtocolInfo:
     unit: str
     name_prefixes: tuple[str, ...] = ()
     shared_uuids: tuple[str, ...] = ()
-    decoder_factory: Callable[..., Any] | None = field(default=None, compare=False, repr=False)
-
-    @property
-    def display_name(self) -> str:
-        return self.name
-
-    def make_decoder(self, **kw: Any) -> Any:
-        """A fresh decoder for one connection (keyword arguments go to its constructor)."""
-        if self.decoder_factory is None:
-            raise LookupError(f"no decoder for {self.key}")
-        return self.decoder_factory(**kw)
 
 
 PROTOCOLS: dict[str, ProtocolInfo] = {
@@ -83,7 +71,6 @@ PROTOCOLS: dict[str, ProtocolInfo] = {
         n_channels=ganglion.N_CHANNELS,
         unit="uV",
         name_prefixes=("Ganglion", "Simblee"),
-        decoder_factory=ganglion.GanglionDecoder,
     ),
     "myo": ProtocolInfo(
         key="myo",
@@ -97,7 +84,6 @@ PROTOCOLS: dict[str, ProtocolInfo] = {
         n_channels=myo.N_CHANNELS,
         unit="counts",
         name_prefixes=("Myo",),
-        decoder_factory=myo.MyoDecoder,
     ),
     "myoware": ProtocolInfo(
         key="myoware",
@@ -112,7 +98,6 @@ PROTOCOLS: dict[str, ProtocolInfo] = {
         unit="counts",
         name_prefixes=myoware.NAME_PREFIXES,
         shared_uuids=(myoware.UART_SERVICE_UUID,),
-        decoder_factory=myoware.MyoWareDecoder,
     ),
     "openpatch": ProtocolInfo(
         key="openpatch",
@@ -126,7 +111,6 @@ PROTOCOLS: dict[str, ProtocolInfo] = {
         n_channels=None,
         unit="uV",
         name_prefixes=(openpatch.NAME_PREFIX,),
-        decoder_factory=openpatch.OpenPatchDecoder,
     ),
 }
 

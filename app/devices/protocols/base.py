@@ -8,7 +8,6 @@ them on the BLE loop and push the result straight into a ring buffer.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
 
 import numpy as np
 
@@ -28,19 +27,6 @@ class Decoded:
     lost_samples: int = 0
     lost_packets: int = 0
     seq: int | None = None
-
-
-class Decoder(Protocol):
-    """The common face of the four decoders, for code that treats them alike."""
-
-    @property
-    def n_channels(self) -> int | None: ...
-
-    unit: str
-
-    def feed_notification(self, index: int, payload: bytes, arrival_s: float) -> Decoded:
-        """Decode one notification from characteristic ``index`` that arrived at ``arrival_s``."""
-        ...
 
 
 def empty(n_channels: int) -> np.ndarray:

@@ -156,10 +156,6 @@ class GanglionDecoder:
         self.packets += 1
         return self._fw3(pid, payload) if self.firmware == 3 else self._fw2(pid, payload)
 
-    def feed_notification(self, index: int, payload: bytes, arrival_s: float) -> Decoded:
-        """Uniform entry point (one characteristic, no timestamps needed)."""
-        return self.feed(payload)
-
     # -- firmware 3 -------------------------------------------------------------------------
     def _fw3(self, pid: int, payload: bytes) -> Decoded:
         if pid >= 200:

@@ -74,6 +74,3 @@ class MyoDecoder:
         counts = np.frombuffer(payload, dtype=np.int8).reshape(SAMPLES_PER_NOTIFICATION, N_CHANNELS)
         return Decoded(counts.T.astype(np.float64, order="C"), lost * SAMPLES_PER_NOTIFICATION, lost, seq)
 
-    def feed_notification(self, index: int, payload: bytes, arrival_s: float) -> Decoded:
-        """Uniform entry point: ``index`` is the position of the characteristic in ``EMG_UUIDS``."""
-        return self.feed(index, payload)

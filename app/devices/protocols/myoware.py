@@ -209,6 +209,3 @@ class MyoWareDecoder:
         lost = sum(p.lost_samples for p in parts)
         return Decoded(np.concatenate([p.samples for p in parts], axis=1), lost, 0, parts[0].seq)
 
-    def feed_notification(self, index: int, payload: bytes, arrival_s: float) -> Decoded:
-        """Uniform entry point (one characteristic; the arrival time matters here)."""
-        return self.feed(payload, arrival_s)

@@ -238,6 +238,3 @@ class OpenPatchDecoder:
         self.packets += 1
         return Decoded(samples, lost * h.frames, lost, h.seq)
 
-    def feed_notification(self, index: int, payload: bytes, arrival_s: float) -> Decoded:
-        """Uniform entry point (one characteristic, the device clocks the samples)."""
-        return self.feed(payload)

@@ -253,8 +253,3 @@ def test_malformed_payloads_raise(payload, fw):
 def test_constructor_rejects_unknown_firmware():
     with pytest.raises(ValueError):
         ganglion.GanglionDecoder(4)
-
-
-def test_uniform_entry_point():
-    d = ganglion.GanglionDecoder(3).feed_notification(0, FW3_VECTOR, 0.0)
-    assert counts_of(d).T.ravel().tolist() == FW3_DECODED

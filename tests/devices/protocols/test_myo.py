@@ -66,11 +66,6 @@ def test_malformed(index, payload):
         myo.MyoDecoder().feed(index, payload)
 
 
-def test_uniform_entry_point():
-    d = myo.MyoDecoder().feed_notification(2, bytes.fromhex(DL_MYO_VECTORS[0][0]), 0.0)
-    assert tuple(d.samples[:, 0]) == DL_MYO_VECTORS[0][1]
-
-
 def test_encoder_rejects_out_of_range():
     with pytest.raises(ValueError):
         encoders.myo_packets(np.full((8, 2), 128))

@@ -172,7 +172,7 @@ def test_decoder_without_resampling_returns_values_as_they_come():
     dec = myoware.MyoWareDecoder(2, None)
     d = dec.feed(b"1.00,2.00\n3.00,4.00\n", 5.0)
     np.testing.assert_array_equal(d.samples, [[1.0, 3.0], [2.0, 4.0]])
-    assert dec.feed_notification(0, b"5.00,6.00\n", 5.1).seq == 2
+    assert dec.feed(b"5.00,6.00\n", 5.1).seq == 2
 
 
 def test_decoder_rejects_bad_channel_count():

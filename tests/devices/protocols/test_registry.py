@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 
-import numpy as np
 import pytest
 
 from app.devices.protocols import PROTOCOLS, detect_protocol, normalize_uuid, openpatch
-from app.devices.protocols.base import Decoded
-from tests.ble import encoders
 
 
 def test_registry_keys_and_fields():
@@ -57,18 +54,11 @@ def test_normalize_uuid():
     assert normalize_uuid(" 2B950001-592B-4DC7-B758-27C2330DFEE7 ") == openpatch.SERVICE_UUID
 
 
-def test_factories_make_fresh_decoders_with_a_common_entry_point():
-    g = PROTOCOLS["ganglion"].make_decoder(firmware=2)
-    assert g.firmware == 2 and g is not PROTOCOLS["ganglion"].make_decoder()
-    samples = {
-        "ganglion": (0, encoders.ganglion_fw3_packets(np.zeros((4, 2), dtype=int))[0], 4),
-        "myo": (1, encoders.myo_packets(np.zeros((8, 2), dtype=int))[0][1], 8),
-        "myoware": (0, b"512.00", 1),
-        "openpatch": (0, encoders.openpatch_packets(np.zeros((3, 38), dtype=int), 1000, 1.0)[0], 3),
-    }
-    for key, (index, payload, n_ch) in samples.items():
-        dec = PROTOCOLS[key].make_decoder()
-        d = dec.feed_notification(index, payload, 12.5)
-        assert isinstance(d, Decoded) and d.samples.shape[0] == n_ch
-        assert d.samples.dtype == np.float64 and d.samples.shape[1] >= 1
-        assert dec.unit == PROTOCOLS[key].unit
+def test_every_protocol_has_a_bluetooth_adapter_and_the_cli_offers_exactly_these():
+    from app.cli import build_parser
+    from app.devices.ble_adapters import ADAPTERS
+
+    assert set(ADAPTERS) == set(PROTOCOLS)
+    record = build_parser()._subparsers._group_actions[0].choices["record"]  # type: ignore[union-attr]
+    (proto,) = [a for a in record._actions if a.dest == "protocol"]
+    assert list(proto.choices) == sorted(PROTOCOLS)

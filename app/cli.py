@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from app import __version__
+from app.dsp.filters import MAINS_HZ
 from app.errors import UserError
 
 EXIT_USER_ERROR = 2
@@ -41,8 +42,43 @@ def _positive_float(text: str) -> float:
     return v
 
 
+def _mains(allow_off: bool):  # type: ignore[no-untyped-def]
+    """A mains frequency typed as 50 or 60 (or 0 / off for no notch), said back in words."""
+    words = "0 (off), 50 or 60" if allow_off else "50 or 60"
+
+    def parse(text: str) -> float:
+        t = text.strip().lower()
+        if allow_off and t in ("off", "none"):
+            return 0.0
+        try:
+            v = float(t)
+        except ValueError:
+            v = -1.0
+        if v in MAINS_HZ or (allow_off and v == 0.0):
+            return v
+        raise argparse.ArgumentTypeError(f"must be {words} Hz, not {text!r}")
+
+    return parse
+
+
+def _channels(text: str) -> tuple[str, ...]:
+    """Comma-separated muscle labels, each checked against the known muscles."""
+    from app.muscles import validate_muscle_label
+
+    labels = tuple(x.strip() for x in text.split(",") if x.strip())
+    if not labels:
+        raise UserError("--channels needs at least one label, e.g. gluteus_maximus_L.")
+    try:
+        return tuple(validate_muscle_label(x) for x in labels)
+    except UserError as exc:
+        raise UserError(f"--channels: {exc}") from None
+
+
 def build_parser() -> argparse.ArgumentParser:
+    from app.devices.protocols import PROTOCOLS
     from app.devices.scenarios import SCENARIOS
+    from app.devices.simulator import DEFAULT_RATE_HZ
+    from app.dsp.firing import DEFAULT_THRESHOLD_UV
 
     p = _Parser(
         prog="glutefire",
@@ -61,20 +97,21 @@ def build_parser() -> argparse.ArgumentParser:
         "--device", default="sim",
         help="'sim' for the simulated patch (default), or a Bluetooth patch's address or name",
     )
-    r.add_argument("--protocol", choices=["ganglion", "myo", "myoware", "openpatch"],
+    r.add_argument("--protocol", choices=sorted(PROTOCOLS),
                    help="Bluetooth protocol (detected from the patch's services when not given)")
     r.add_argument("--seconds", type=_positive_float, required=True, help="how long to record")
     r.add_argument("--out", required=True, help="CSV file to write")
     r.add_argument("--scenario", default="holds", choices=sorted(SCENARIOS))
-    r.add_argument("--rate", type=_positive_float, default=1000.0, help="sample rate (sim), Hz")
+    r.add_argument("--rate", type=_positive_float, default=float(DEFAULT_RATE_HZ), help="sample rate (sim), Hz")
     r.add_argument(
         "--channels",
         default=None,
         help="comma-separated channel labels, e.g. gluteus_maximus_L,gluteus_maximus_R "
         "(sim default: gluteus_maximus_L,hamstring_L; a patch: ch1, ch2, ...)",
     )
-    r.add_argument("--threshold", type=_positive_float, default=50.0, help="target, µV")
-    r.add_argument("--notch", type=float, default=0.0, choices=[0.0, 50.0, 60.0], help="mains notch Hz")
+    r.add_argument("--threshold", type=_positive_float, default=DEFAULT_THRESHOLD_UV, help="target, µV")
+    r.add_argument("--notch", type=_mains(allow_off=True), default=0.0, metavar="{0,50,60}",
+                   help="mains notch, Hz (0 = off)")
     r.add_argument("--seed", type=int, default=None, help="random seed (sim)")
     r.add_argument(
         "--speed",
@@ -96,7 +133,7 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--person", help="report in %%MVIC with this person's latest stored references "
                    "(default: the references written in the file, if any)")
     a.add_argument("--db", help="the records (SQLite) to look the person up in (default: the app's own)")
-    a.add_argument("--mains", type=float, choices=[50.0, 60.0],
+    a.add_argument("--mains", type=_mains(allow_off=False), metavar="{50,60}",
                    help="mains frequency for the hum check (default: the file's, else both)")
     a.add_argument("--detector", choices=["tkeo", "envelope"], default="tkeo",
                    help="onset conditioning (docs/algorithms.md); envelope-only devices always use 'envelope'")
@@ -104,95 +141,89 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def _make_source(args: argparse.Namespace):  # type: ignore[no-untyped-def]
-    """The simulated patch, or a Bluetooth patch found by address or name (connected here)."""
-    labels = tuple(x.strip() for x in args.channels.split(",") if x.strip()) if args.channels else None
-    if args.device == "sim":
-        from app.devices.simulator import SimulatedPatch
+def _choice(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    """What ``record --device`` names: the simulated patch, or a Bluetooth patch by address or name."""
+    from app.session.controller import BluetoothChoice, SimulatedChoice
 
-        return SimulatedPatch(
-            labels=labels or ("gluteus_maximus_L", "hamstring_L"),
-            sample_rate_hz=args.rate,
-            scenario=args.scenario,
-            seed=args.seed,
-            speed=args.speed,
-        )
+    labels = _channels(args.channels) if args.channels else None
+    if args.device == "sim":
+        rate = int(args.rate) if args.rate == int(args.rate) else args.rate  # 777.5 Hz: the patch says no
+        return SimulatedChoice(labels or ("gluteus_maximus_L", "hamstring_L"), rate, args.scenario, args.seed, args.speed)
     if args.speed != 1.0:
         raise UserError("--speed only applies to the simulated patch.")
-    from app.devices.ble import BleSource
-    from app.muscles import validate_label
+    return BluetoothChoice(args.device, args.protocol, labels, strict_labels=True)
 
-    if labels:
-        labels = tuple(validate_label(x) for x in labels)
-    source = BleSource(args.device, protocol=args.protocol, labels=labels)
-    if not args.quiet:
-        print(f"Connecting to {args.device}…", file=sys.stderr)
-    source.open()
-    try:
-        source.channels  # noqa: B018 - checks the number of labels now, with one sentence
-    except UserError:
-        source.close()
-        raise
-    return source
+
+def _out_file(path: str) -> Path:
+    """Where ``--out`` writes; a missing folder is created, and the person is told so."""
+    out = Path(path)
+    if out.is_dir():
+        raise UserError(f"{out} is a folder; give a file name for --out.")
+    if not out.parent.exists():
+        try:
+            out.parent.mkdir(parents=True)
+        except OSError as exc:
+            raise UserError(f"Cannot create the folder {out.parent}: {exc.strerror or exc}.") from None
+        print(f"glutefire: created the folder {out.parent}.", file=sys.stderr)
+    return out
 
 
 def cmd_record(args: argparse.Namespace) -> int:
     from app.dsp.filters import FilterSettings
-    from app.session.stream import LiveStream
+    from app.session.controller import EventType, MemoryTargets, SessionController, SessionEvent, SessionOptions
 
-    out = Path(args.out)
-    if out.is_dir():
-        raise UserError(f"{out} is a folder; give a file name for --out.")
-    source = _make_source(args)
-    labels = source.labels
-    try:
-        stream = LiveStream(
-            source, FilterSettings(notch_hz=args.notch), [args.threshold] * len(labels)
-        )
-    except UserError:
-        source.stop()
-        raise
-    n = int(round(args.seconds * source.sample_rate_hz))
-    extra: dict[str, str] = {}
+    out = _out_file(args.out)
+    choice = _choice(args)
+    store = _open_store(args.db) if (args.db or args.person) else None
+    ctl = SessionController(SessionOptions(filters=FilterSettings(notch_hz=args.notch)),
+                            MemoryTargets(threshold_uv=args.threshold), store=store)
     if args.person:
-        try:
-            refs = {lb: r for lb, r in _person_references(args.person, args.db).items() if lb in labels}
-        except UserError:
-            source.stop()
-            raise
-        from app.storage.csvformat import format_mvic
+        assert store is not None
+        if store.find_person(args.person) is None:
+            raise UserError(f"No person named {args.person!r} in {store.path}.")
+        ctl.choose_person(args.person)
 
-        extra["person"] = args.person
-        if refs:
-            extra["mvic"] = format_mvic(refs)
+    def tell(ev: SessionEvent) -> None:  # any thread: the rare happenings, in words
+        if not args.quiet and ev.type in (EventType.LINK_LOST, EventType.LINK_RESTORED, EventType.ERROR, EventType.INFO):
+            print(f"\nglutefire: {ev.message}", file=sys.stderr)
+
+    ctl.listeners.append(tell)
+    if args.device != "sim" and not args.quiet:
+        print(f"Connecting to {args.device}…", file=sys.stderr)
     # recording starts before the patch does, so time_s = 0 is the patch's first sample
-    rec = stream.start_recording(out, extra=extra, max_samples=n)
-    stream.start()
+    ctl.connect(choice, wait=True, record_to=out, record_seconds=args.seconds)
+    rec = ctl.recording
+    assert rec is not None and ctl.source is not None
+    fs = ctl.source.sample_rate_hz
+    n = int(round(args.seconds * fs))
     interrupted = False
     try:
         # a Bluetooth patch may drop and come back: allow time for reconnecting
         deadline = time.monotonic() + args.seconds / args.speed + (10.0 if args.device == "sim" else 60.0)
         while rec.rows < n:
+            frame = ctl.frame()
             if rec.error:
                 raise UserError(rec.error)
-            if stream.worker.error is not None:
-                raise UserError(f"Signal processing failed: {stream.worker.error}.")
+            if frame.status is not None and frame.status.dsp_error:
+                raise UserError(f"Signal processing failed: {frame.status.dsp_error}.")
             if time.monotonic() > deadline:
                 raise UserError("The patch stopped sending data; the recording so far is saved.")
             if not args.quiet and sys.stderr.isatty():
-                sys.stderr.write(f"\rrecording {rec.rows / source.sample_rate_hz:6.1f} s")
+                sys.stderr.write(f"\rrecording {rec.rows / fs:6.1f} s")
             time.sleep(0.05)
     except KeyboardInterrupt:
         interrupted = True
     finally:
-        stream.stop()
+        status = ctl.frame().status
+        ctl.disconnect()
+        ctl.close()
     if not args.quiet:
         if sys.stderr.isatty():
             sys.stderr.write("\n")
-        st = stream.status()
+        lost = status.lost_samples if status is not None else 0
         print(
-            f"Recorded {rec.rows / source.sample_rate_hz:.2f} s of {len(labels)} channel(s) at "
-            f"{source.sample_rate_hz:g} Hz to {out} ({st.lost_samples} samples lost)."
+            f"Recorded {rec.rows / fs:.2f} s of {len(rec.info.labels)} channel(s) at "
+            f"{fs:g} Hz to {out} ({lost} samples lost)."
             + (" Stopped early by Ctrl+C." if interrupted else "")
         )
     return 130 if interrupted else 0
@@ -210,11 +241,15 @@ def cmd_scan(args: argparse.Namespace) -> int:
     return 0
 
 
-def _person_references(person: str, db: str | None) -> dict:  # type: ignore[type-arg]
-    """A stored person's latest %MVIC references by label; one sentence when unknown."""
+def _open_store(db: str | None):  # type: ignore[no-untyped-def]
     from app.storage.store import Store
 
-    store = Store(db) if db else Store()
+    return Store(db) if db else Store()
+
+
+def _person_references(person: str, db: str | None) -> dict:  # type: ignore[type-arg]
+    """A stored person's latest %MVIC references by label; one sentence when unknown."""
+    store = _open_store(db)
     try:
         found = store.find_person(person)
         if found is None:

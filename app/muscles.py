@@ -18,18 +18,27 @@ MUSCLES: dict[str, str] = {
 
 SIDES: dict[str, str] = {"L": "left", "R": "right"}
 
+#: what a clinician writes on a chart, for places with little room (compact tiles)
+SHORT_NAMES: dict[str, str] = {
+    "gluteus_maximus": "Glute max",
+    "gluteus_medius": "Glute med",
+    "hamstring": "Hamstring",
+    "lumbar_erector": "Lumbar ES",
+}
+
 # Channel sets offered for the simulated patch, in the order a clinician would pick them.
 PRESETS: dict[str, tuple[str, ...]] = {
     "Glute max + hamstring (left)": ("gluteus_maximus_L", "hamstring_L"),
     "Glute max left / right": ("gluteus_maximus_L", "gluteus_maximus_R"),
-    "Glute max, hamstring, lumbar erector (left)": (
+    "Glute max + hamstring, both sides": ("gluteus_maximus_L", "gluteus_maximus_R", "hamstring_L", "hamstring_R"),
+    "Glute max, hamstring, lumbar (left)": (
         "gluteus_maximus_L",
         "hamstring_L",
         "lumbar_erector_L",
     ),
     "Glute max + glute med (left)": ("gluteus_maximus_L", "gluteus_medius_L"),
     "Glute max only (left)": ("gluteus_maximus_L",),
-    "Both sides, four muscles (8 channels)": (
+    "All four muscles, both sides (8)": (
         "gluteus_maximus_L",
         "gluteus_maximus_R",
         "gluteus_medius_L",
@@ -69,6 +78,30 @@ def display_name(label: str) -> str:
     if m is None:
         return label
     return f"{MUSCLES[m.muscle]} {m.side}"
+
+
+def valid_names() -> str:
+    """The channel labels a person may give, for an error message."""
+    muscles = ", ".join(MUSCLES)
+    return f"a muscle ({muscles}) with a side _L or _R, e.g. gluteus_maximus_L, or ch1, ch2, … for unnamed channels"
+
+
+def short_name(label: str) -> str:
+    """'gluteus_maximus_L' -> 'Glute max L'; unknown labels are shown as they are."""
+    m = parse_label(label)
+    return label if m is None else f"{SHORT_NAMES[m.muscle]} {m.side}"
+
+
+def validate_muscle_label(label: str) -> str:
+    """A channel label must name a known muscle and side (or be a plain ch1..chN): a typo such as
+    ``glute_L`` would otherwise go unnoticed into every recording."""
+    label = label.strip()
+    generic = label.startswith("ch") and label[2:].isdigit() and int(label[2:]) >= 1
+    if parse_label(label) is None and not generic:
+        from app.errors import UserError
+
+        raise UserError(f"Unknown channel {label!r}; use {valid_names()}.")
+    return label
 
 
 def validate_label(label: str) -> str:

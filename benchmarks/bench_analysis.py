@@ -24,7 +24,7 @@ from app.muscles import PRESETS
 
 
 def recording(minutes: float, fs: float) -> tuple[np.ndarray, tuple[str, ...]]:
-    labels = PRESETS["Both sides, four muscles (8 channels)"]
+    labels = PRESETS["All four muscles, both sides (8)"]
     patch = SimulatedPatch(labels=labels, sample_rate_hz=fs, scenario="bridges")
     data = patch.generate(int(minutes * 60 * fs), EmgModel(fs, len(labels), np.random.default_rng(0)))
     return data, labels

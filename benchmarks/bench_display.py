@@ -44,7 +44,7 @@ def run(frames: int = 60) -> dict:
     from app.dsp.pipeline import process_whole
     from app.muscles import PRESETS
 
-    patch = SimulatedPatch(labels=PRESETS["Both sides, four muscles (8 channels)"], sample_rate_hz=fs, scenario="bridges")
+    patch = SimulatedPatch(labels=PRESETS["All four muscles, both sides (8)"], sample_rate_hz=fs, scenario="bridges")
     sig = patch.generate(n, EmgModel(fs, ch, np.random.default_rng(1)))
     out = process_whole(sig, fs)
     raw, env = out.filtered, out.envelope

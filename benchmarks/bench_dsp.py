@@ -48,7 +48,7 @@ def _live(seconds: float, channels: int, fs: float, n_block: int) -> dict:
     from app.devices.simulator import SimulatedPatch
     from app.muscles import PRESETS
 
-    labels = PRESETS["Both sides, four muscles (8 channels)"][:channels]
+    labels = PRESETS["All four muscles, both sides (8)"][:channels]
     patch = SimulatedPatch(labels=labels, scenario="bridges", sample_rate_hz=fs)
     data = patch.generate(int(seconds * fs), EmgModel(fs, len(labels), np.random.default_rng(1)))
     out: dict = {}

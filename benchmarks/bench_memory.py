@@ -18,7 +18,7 @@ from benchmarks.results_file import rss_mb
 
 
 def run(minutes: float = 20.0, speed: float = 15.0) -> dict:
-    labels = PRESETS["Both sides, four muscles (8 channels)"]
+    labels = PRESETS["All four muscles, both sides (8)"]
     src = SimulatedPatch(labels=labels, sample_rate_hz=2000, scenario="bridges", seed=1, speed=speed)
     stream = LiveStream(src)
     out = Path(tempfile.mkdtemp()) / "long.csv"

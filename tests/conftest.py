@@ -11,6 +11,25 @@ import numpy as np
 import pytest
 
 
+def _our_temp_entries() -> set[str]:
+    import tempfile
+    from pathlib import Path
+
+    return {p.name for p in Path(tempfile.gettempdir()).glob("glutefire-*")}
+
+
+def pytest_sessionstart(session):  # type: ignore[no-untyped-def]
+    session.config._glutefire_temp = _our_temp_entries()
+
+
+def pytest_sessionfinish(session, exitstatus):  # type: ignore[no-untyped-def]
+    """The suite must not leave folders in the temp directory (it once left glutefire-btctl-*)."""
+    left = _our_temp_entries() - getattr(session.config, "_glutefire_temp", set())
+    if left:
+        print(f"\nThe tests left these in the temp directory: {sorted(left)}")
+        session.exitstatus = 1
+
+
 @pytest.fixture
 def rng() -> np.random.Generator:
     return np.random.default_rng(1234)

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from app.analysis.mvic import MvicReference
-from app.cli import main
+from app.cli import build_parser, main
 from app.devices.simulator import SimulatedPatch
 
 
@@ -172,7 +172,9 @@ def test_record_with_person_carries_mvic_and_analyze_reports_percent(tmp_path, c
     assert j["person"] == "Ann Example" and j["mvic_source"] == "file"
     glute, ham = j["channels"]
     assert glute["unit"] == "%MVIC" and ham["unit"] == "µV"
-    assert glute["target"] == pytest.approx(50.0 / 400.0 * 100.0)  # the 50 µV target, in %MVIC
+    # as in the window: a calibrated muscle's target is the person's (40% MVIC the first time),
+    # the others keep --threshold (50 µV)
+    assert glute["target"] == pytest.approx(40.0) and ham["target"] == pytest.approx(50.0)
     # rep figures are the µV figures over the reference
     assert main(["analyze", str(out), "--json", "--person", "Ann Example", "--db", str(db)]) == 0
     same = json.loads(capsys.readouterr().out)
@@ -219,3 +221,55 @@ def test_analyze_person_without_reference_for_these_channels_warns_and_uses_uv(t
     assert "no %MVIC reference for these channels" in cap.err
     j = json.loads(cap.out)
     assert j["mvic_source"] is None and j["channels"][0]["unit"] == "µV"
+
+
+def test_unknown_muscle_in_channels_is_rejected_with_the_valid_names(tmp_path, capsys):
+    assert main(["record", "--seconds", "1", "--out", str(tmp_path / "x.csv"), "--channels", "glute_L"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("glutefire: --channels: Unknown channel 'glute_L'")
+    assert "gluteus_maximus" in err and "hamstring" in err and "_L or _R" in err and "\n" not in err
+    assert not (tmp_path / "x.csv").exists()
+
+
+def test_mains_choices_are_said_as_a_person_types_them(tmp_path, capsys):
+    assert main(["record", "--seconds", "1", "--out", str(tmp_path / "x.csv"), "--notch", "55"]) == 2
+    err = capsys.readouterr().err
+    assert "must be 0 (off), 50 or 60 Hz, not '55'" in err and "50.0" not in err
+    out = record(tmp_path, "holds", 1.0, "gluteus_maximus_L")
+    capsys.readouterr()
+    assert main(["analyze", str(out), "--mains", "70"]) == 2
+    assert "must be 50 or 60 Hz, not '70'" in capsys.readouterr().err
+    help_text = build_parser().format_help() + " ".join(
+        p.format_help() for p in build_parser()._subparsers._group_actions[0].choices.values()  # type: ignore[union-attr]
+    )
+    assert "0.0, 50.0" not in help_text
+
+
+def test_out_into_a_missing_folder_says_it_created_it(tmp_path, capsys):
+    out = tmp_path / "new" / "deeper" / "x.csv"
+    assert main(["record", "--seconds", "0.5", "--out", str(out), "--speed", "20", "--quiet"]) == 0
+    assert out.exists()
+    assert f"created the folder {out.parent}" in capsys.readouterr().err
+
+
+def test_readme_command_lines_work_as_written():
+    """Every command the README shows is runnable after ``python3 dev.py demo|test`` as written:
+    the CLI lines start with ``.venv/bin/glutefire`` (on PATH or not) and their subcommands exist."""
+    import re
+    import shlex
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    blocks = re.findall(r"```bash\n(.*?)```", readme, flags=re.S)
+    lines = [ln.split("#")[0].strip() for b in blocks for ln in b.splitlines()]
+    cli = [ln for ln in lines if ln and "glutefire" in ln.split()[0]]
+    assert cli, "the README shows command lines"
+    subcommands = set(build_parser()._subparsers._group_actions[0].choices)  # type: ignore[union-attr]
+    for line in cli:
+        words = shlex.split(line)
+        assert words[0] in (".venv/bin/glutefire", r".venv\Scripts\glutefire"), line
+        assert len(words) == 1 or words[1] in subcommands or words[1].startswith("-"), line
+        if len(words) > 1 and words[1] in subcommands:
+            with pytest.raises(SystemExit) as ok:
+                build_parser().parse_args([words[1], "--help"])
+            assert ok.value.code == 0

@@ -193,10 +193,24 @@ class FatigueTrend:
         return self.word == "tiring"
 
     def sentence(self) -> str:
+        """For a report: the numbers with the slope's standard error."""
         first, last = self.mdf_hz[0], self.mdf_hz[-1]
         trend = {"tiring": "falling: the muscle is tiring"}.get(self.word, self.word)
         return (f"Median frequency {first:.0f} -> {last:.0f} Hz over {len(self.mdf_hz)} points "
-                f"({self.mdf_slope_percent_per_min:+.1f} ± {self.mdf_slope_se_percent_per_min:.1f} %/min), {trend}.")
+                f"({_signed(self.mdf_slope_percent_per_min, 1)} ± {self.mdf_slope_se_percent_per_min:.1f} %/min), {trend}.")
+
+    def plain(self) -> str:
+        """For the person: the verdict first, then what it rests on, without statistics."""
+        first, last = self.mdf_hz[0], self.mdf_hz[-1]
+        freq = f"median frequency {first:.0f} → {last:.0f} Hz"
+        slope = abs(self.mdf_slope_percent_per_min)
+        if self.word == "tiring":
+            return f"tiring: {freq}, falling about {slope:.0f}% a minute"
+        if self.word == "rising":
+            return f"rising: {freq}, about {slope:.0f}% a minute"
+        if self.word == "steady":
+            return f"steady: {freq}"
+        return f"no clear trend yet ({freq})"
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -213,6 +227,12 @@ class FatigueTrend:
             "fatiguing": self.fatiguing,
             "sentence": self.sentence(),
         }
+
+
+def _signed(value: float, decimals: int) -> str:
+    """'+1.5' / '-1.5', and '0.0' rather than '-0.0' or '+0.0'."""
+    text = f"{value:+.{decimals}f}"
+    return text[1:] if float(text) == 0.0 else text
 
 
 def trend_from_points(points: Sequence[tuple[float, float, float]], min_points: int = 3,
@@ -249,7 +269,11 @@ STOP_CONSECUTIVE = 3
 
 class StoppingRule:
     """Feed rep peaks; ``done`` turns True once ``consecutive`` reps in a row stay below
-    ``fraction`` of the session's best (the best so far, including the rep just fed)."""
+    ``fraction`` of the session's best (the best so far, including the rep just fed).
+
+    The message describes the reps that triggered the rule and the best rep at that moment; it
+    does not change with the reps that follow (a new best after it must not rewrite why it fired).
+    """
 
     def __init__(self, fraction: float = STOP_FRACTION, consecutive: int = STOP_CONSECUTIVE) -> None:
         if not 0 < fraction <= 1 or consecutive < 1:
@@ -262,6 +286,7 @@ class StoppingRule:
         self.below = 0
         self.done = False
         self.done_at_rep: int | None = None
+        self._trigger: tuple[int, int, int] | None = None  # first and last rep below, best rep then
 
     def add(self, peak: float) -> bool:
         self.reps += 1
@@ -270,14 +295,18 @@ class StoppingRule:
         self.below = self.below + 1 if peak < self.fraction * self.best else 0
         if self.below >= self.consecutive and not self.done:
             self.done, self.done_at_rep = True, self.reps
+            self._trigger = (self.reps - self.below + 1, self.reps, self.best_rep)
         return self.done
 
     @property
     def reason(self) -> str:
-        if not self.done:
+        if self._trigger is None:
             return ""
-        return (f"the last {self.below} reps stayed below {self.fraction * 100:.0f}% of your best "
-                f"(rep {self.best_rep}), so the muscle is no longer learning the pattern well")
+        first, last, best_rep = self._trigger
+        reps = f"rep {last}" if first == last else f"reps {first} to {last}"
+        verb = "stayed" if first == last else "all stayed"
+        return (f"{reps} {verb} below {self.fraction * 100:.0f}% of your best (rep {best_rep}), "
+                "so the muscle is no longer learning the pattern well")
 
     def message(self) -> str:
         return f"Done for today: {self.reason}." if self.done else ""

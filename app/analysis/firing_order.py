@@ -107,8 +107,11 @@ class Contraction:
         others = sorted((lb for lb in self.onsets if lb != self.leader), key=lambda lb: self.lags_ms[lb])
         if len(others) == 1:
             return f"{lead} fired first; {display_name(others[0])} followed {self.lags_ms[others[0]]:.0f} ms later"
-        names = ", ".join(display_name(lb) for lb in others)
-        return f"{lead} fired first; {names} followed within {self.lags_ms[others[-1]]:.0f} ms"
+        within = self.lags_ms[others[-1]]
+        if len(others) > 2:  # eight channels: a list of seven names is not read mid-exercise
+            return f"{lead} fired first; the other {len(others)} muscles followed within {within:.0f} ms"
+        names = " and ".join(display_name(lb) for lb in others)
+        return f"{lead} fired first; {names} followed within {within:.0f} ms"
 
     def to_dict(self) -> dict[str, Any]:
         lag = self.glute_lag_ms
@@ -169,21 +172,27 @@ class FiringSummary:
     glute_first: int
     median_glute_lag_ms: float | None
     median_leader: str | None  # the muscle that most often fired first
+    late_median_lag_ms: float | None = None  # over the reps where the glute was late
+    late_leader: str | None = None  # who most often led those
 
     @property
     def glute_first_fraction(self) -> float | None:
         return self.glute_first / self.compared if self.compared else None
 
     def sentence(self) -> str:
+        """'The glute fired first in 2 of 10 reps; in the other 8 it came a median 150 ms after
+        Hamstring L.' — the delay is said only for the reps where there was one."""
         if not self.compared:
-            return "No contraction had a glute and another muscle to compare."
-        frac = self.glute_first_fraction or 0.0
-        lag = self.median_glute_lag_ms or 0.0
+            return "No contraction had a glute and another muscle to compare yet."
         base = (f"The glute fired first (or within {TOGETHER_MS:.0f} ms of the first muscle) in "
-                f"{self.glute_first} of {self.compared} reps ({frac * 100:.0f}%); "
-                f"median delay behind the first muscle {lag:.0f} ms")
-        if self.median_leader and not is_glute(self.median_leader):
-            base += f"; {display_name(self.median_leader)} usually led"
+                f"{self.glute_first} of {self.compared} reps")
+        late = self.compared - self.glute_first
+        if late and self.late_median_lag_ms is not None:
+            after = f" after {display_name(self.late_leader)}" if self.late_leader else " after the first muscle"
+            others = "in the other rep" if late == 1 else f"in the other {late}"
+            if self.glute_first == 0:
+                others = "in that rep" if late == 1 else "in those reps"
+            base += f"; {others} it came {'' if late == 1 else 'a median '}{self.late_median_lag_ms:.0f} ms{after}"
         return base + "."
 
     def to_dict(self) -> dict[str, Any]:
@@ -195,6 +204,7 @@ class FiringSummary:
             "glute_first_fraction": None if frac is None else round(frac, 3),
             "median_glute_lag_ms": None if self.median_glute_lag_ms is None else round(self.median_glute_lag_ms, 1),
             "usual_leader": self.median_leader,
+            "late_median_lag_ms": None if self.late_median_lag_ms is None else round(self.late_median_lag_ms, 1),
             "sentence": self.sentence(),
         }
 
@@ -207,7 +217,11 @@ def summarize(contractions: Sequence[Contraction]) -> FiringSummary:
     usual = max(sorted(set(leaders)), key=leaders.count)
     lags = [c.glute_lag_ms for c in rows if c.glute_lag_ms is not None]
     first = sum(1 for c in rows if c.glute_first)
-    return FiringSummary(len(contractions), len(rows), first, float(np.median(lags)), usual)
+    late = [c for c in rows if not c.glute_first]
+    late_lag = float(np.median([c.glute_lag_ms for c in late])) if late else None
+    late_leaders = [c.leader for c in late]
+    late_leader = max(sorted(set(late_leaders)), key=late_leaders.count) if late else None
+    return FiringSummary(len(contractions), len(rows), first, float(np.median(lags)), usual, late_lag, late_leader)
 
 
 def summary(contractions: Sequence[Contraction]) -> dict[str, Any]:

@@ -155,6 +155,7 @@ class LiveAnalysis:
         self._remeasure = False
         self._end = 0  # absolute index just past the newest sample
         self._open: dict[int, float] = {}  # channel -> onset (s, stream time) of the burst under way
+        self._open_seen: dict[int, float] = {}  # the same, as snapshots may read it (under the lock)
         self._reps: list[list[Rep]] = [[] for _ in range(n)]  # in µV
         self._points: list[list[tuple[float, float, float]]] = [[] for _ in range(n)]
         self._rules = [StoppingRule(stop_fraction, stop_consecutive) for _ in range(n)]
@@ -235,6 +236,8 @@ class LiveAnalysis:
         with self._lock:
             if self.order.poll(self._end / self.fs):
                 changed = True
+            if self._open != self._open_seen:
+                self._open_seen = dict(self._open)
         if self._end - self._origin >= self._next_quality:
             self._next_quality += self._quality_every
             busy = self._quality_thread is not None and self._quality_thread.is_alive()
@@ -329,6 +332,10 @@ class LiveAnalysis:
         ready = self.tracker.ready
         status = ("Ready: contract when you like." if ready
                   else f"Relax for {self.settings.calibration_s:.0f} s: measuring the resting level…")
-        order = tuple(self.order.contractions)
+        # a rep is reported once every muscle in it has finished, so the headline's "Rep N" and
+        # the rep table count the same reps
+        index = {lb: ch for ch, lb in enumerate(self.labels)}
+        order = tuple(c for c in self.order.contractions
+                      if not any(self._open_seen.get(index[lb]) == t for lb, t in c.onsets.items()))
         return LiveSnapshot(self._version, ready, status, order, summarize(order), tuple(channels),
                             tuple(symmetry(peaks, means, units)), self._stop, self._fraction, self._consecutive)

@@ -13,6 +13,7 @@ running: the first block after the outage carries ``lost_before`` = the samples 
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 import time
 from collections.abc import Iterable
@@ -29,6 +30,8 @@ from app.devices.ble_loop import BleLoop, shared_loop
 from app.devices.protocols import PROTOCOLS, detect_protocol
 from app.devices.source import Block, ChannelInfo, EventKind, Source, SourceEvent
 from app.errors import UserError
+
+log = logging.getLogger(__name__)
 
 BATTERY_LEVEL_UUID = "00002a19-0000-1000-8000-00805f9b34fb"
 RECONNECT_BACKOFF_S = (0.5, 1.0, 2.0, 4.0, 5.0)
@@ -150,6 +153,14 @@ class BleSource(Source):
             raise UserError(f"The patch has {n} channels but {len(labels)} labels were given.")
         return tuple(ChannelInfo(lb, self.adapter.unit) for lb in labels)
 
+    def use_labels(self, labels: Iterable[str] | None) -> bool:
+        """After ``open``: name the channels ``labels`` when the patch has that many, else ch1..chN.
+        Returns whether the labels were taken."""
+        wanted = tuple(labels) if labels else None
+        n = self.adapter.n_channels if self.adapter is not None else None
+        self._labels = wanted if wanted is not None and len(wanted) == n else None
+        return self._labels is not None
+
     @property
     def signal_kind(self) -> str:  # type: ignore[override]
         return self.adapter.signal_kind if self.adapter is not None else "raw"
@@ -176,8 +187,8 @@ class BleSource(Source):
         except Exception as exc:
             try:
                 self.loop.run(self._close(), timeout=10.0)
-            except Exception:
-                pass
+            except Exception:  # the open already failed; that is what the person hears about
+                log.warning("closing %s after a failed open failed too", self.target, exc_info=True)
             raise explain(exc, self.target) from None
         if not self._first_data.wait(timeout):
             self.close()
@@ -202,8 +213,8 @@ class BleSource(Source):
         if self.loop.running:
             try:
                 self.loop.run(self._close(), timeout=10.0)
-            except Exception:
-                pass
+            except Exception:  # the device may be gone already; closing must not fail the caller
+                log.warning("disconnecting %s failed", self.name, exc_info=True)
 
     # -- bleak side (loop thread) ------------------------------------------------------------
     async def _connect_once(self, timeout: float) -> None:
@@ -252,8 +263,8 @@ class BleSource(Source):
                                 SourceEvent(EventKind.BATTERY, f"Battery {data[0]}%.", float(data[0]))
                             ),
                         )
-                except Exception:
-                    pass
+                except Exception:  # battery is extra: a patch that refuses it still streams
+                    log.info("battery level of %s not readable", self.name, exc_info=True)
                 return
 
     async def _close(self) -> None:
@@ -310,12 +321,13 @@ class BleSource(Source):
                 if old is not None:  # releases the dead connection's own D-Bus socket
                     try:
                         await old.disconnect()
-                    except Exception:
-                        pass
+                    except Exception:  # the old link is dead anyway
+                        log.debug("releasing the dead connection to %s failed", self.name, exc_info=True)
                 await self._connect_once(timeout=max(5.0, delay * 2))
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
+                log.info("reconnect attempt %d to %s failed: %s", attempt, self.name, exc)
                 if attempt % 5 == 0:
                     self._emit_event(SourceEvent(EventKind.INFO, f"Still reconnecting: {explain(exc, self.name)}"))
                 continue

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import logging
 import threading
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 class BleLoop:
@@ -65,8 +67,8 @@ class BleLoop:
             return
         try:
             self.run(_release_bleak_bus(), timeout=5.0)
-        except Exception:
-            pass
+        except Exception:  # shutting down: a stuck bus must not keep the app from quitting
+            log.warning("releasing bleak's D-Bus connection failed", exc_info=True)
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join(timeout=5.0)
 
@@ -75,7 +77,7 @@ async def _release_bleak_bus() -> None:
     """bleak keeps one BlueZ manager (and D-Bus socket) per event loop; close ours."""
     try:
         from bleak.backends.bluezdbus import manager as bluez_manager
-    except Exception:
+    except Exception:  # not Linux, or a bleak without the BlueZ backend: nothing to release
         return
     instances = getattr(bluez_manager, "_global_instances", {})
     mgr = instances.pop(asyncio.get_running_loop(), None)
@@ -85,7 +87,7 @@ async def _release_bleak_bus() -> None:
         try:
             await asyncio.wait_for(bus.wait_for_disconnect(), 2.0)
         except Exception:
-            pass
+            log.debug("bleak's D-Bus connection did not confirm its disconnect", exc_info=True)
 
 
 _shared: BleLoop | None = None

@@ -29,6 +29,18 @@ RIGHT_SIDE_FACTOR = 0.8
 UNKNOWN_MUSCLE_MVIC_UV = 250.0
 
 
+def mvic_uv(label: str) -> float:
+    """The simulated person's amplitude at 100% MVIC for a channel label (µV RMS)."""
+    m = parse_label(label)
+    mvic = MVIC_UV.get(m.muscle if m else "", UNKNOWN_MUSCLE_MVIC_UV)
+    return mvic * RIGHT_SIDE_FACTOR if m is not None and m.side == "R" else mvic
+
+
+def cued_activation(labels: tuple[str, ...], level: np.ndarray) -> np.ndarray:
+    """Every muscle at ``level`` (fraction of its MVIC, per sample): a prompted squeeze."""
+    return np.array([mvic_uv(lb) for lb in labels])[:, None] * level[None, :]
+
+
 @dataclass(frozen=True)
 class MuscleRole:
     """How one muscle takes part in a rep: fraction of MVIC and onset delay after the rep starts."""
@@ -83,6 +95,11 @@ class Scenario:
     #: amplitude grows by this fraction and the spectrum fatigues fully over ``fatigue_reps`` reps
     fatigue_gain: float = 0.0
     fatigue_reps: int = 0
+    short: str = ""  # for a toolbar box; ``name`` says it in full
+
+    @property
+    def short_name(self) -> str:
+        return self.short or self.name
 
     @property
     def manual(self) -> bool:
@@ -90,12 +107,7 @@ class Scenario:
 
     def _role(self, label: str) -> tuple[MuscleRole, float]:
         m = parse_label(label)
-        muscle = m.muscle if m else ""
-        role = self.roles.get(muscle, MuscleRole(0.0))
-        mvic = MVIC_UV.get(muscle, UNKNOWN_MUSCLE_MVIC_UV)
-        if m is not None and m.side == "R":
-            mvic *= RIGHT_SIDE_FACTOR
-        return role, mvic
+        return self.roles.get(m.muscle if m else "", MuscleRole(0.0)), mvic_uv(label)
 
     def activation(
         self, labels: tuple[str, ...], t: np.ndarray, manual_level: np.ndarray | None = None
@@ -146,6 +158,7 @@ SCENARIOS: dict[str, Scenario] = {
                 "hamstring": MuscleRole(0.14, 0.06),
                 "lumbar_erector": MuscleRole(0.12, 0.09),
             },
+            short="Isometric holds",
         ),
         Scenario(
             "bridges",
@@ -158,6 +171,7 @@ SCENARIOS: dict[str, Scenario] = {
                 "hamstring": MuscleRole(0.35, 0.05),
                 "lumbar_erector": MuscleRole(0.25, 0.08),
             },
+            short="Glute bridges",
         ),
         Scenario(
             "amnesia",
@@ -170,6 +184,7 @@ SCENARIOS: dict[str, Scenario] = {
                 "gluteus_medius": MuscleRole(0.15, 0.12),
                 "gluteus_maximus": MuscleRole(0.25, 0.15),
             },
+            short="Gluteal amnesia",
         ),
         Scenario(
             "fatigue",
@@ -184,6 +199,7 @@ SCENARIOS: dict[str, Scenario] = {
             },
             fatigue_gain=0.4,
             fatigue_reps=12,
+            short="Fatiguing bridges",
         ),
         Scenario(
             "manual",
@@ -196,6 +212,7 @@ SCENARIOS: dict[str, Scenario] = {
                 "hamstring": MuscleRole(0.2),
                 "lumbar_erector": MuscleRole(0.1),
             },
+            short="Manual (hold Space)",
         ),
     )
 }

@@ -4,6 +4,11 @@ It runs in its own thread and delivers 20 ms packets at the true rate with a 16-
 counter, like a BLE notification stream. The signal is the physiologically plausible surface EMG
 of ``emg_model`` driven by a ``Scenario``. ``speed`` > 1 produces data faster than real time (for
 headless generation of test recordings); the app always runs at 1.
+
+The simulated person also follows the app's prompts (``cue``): told to squeeze at some effort, every
+muscle contracts at that fraction of its MVIC amplitude (after a short reaction ramp); told to rest,
+it relaxes; ``cue(None)`` hands back to the scenario. So calibration and every guided routine can be
+demonstrated and tested without hardware.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ import time
 import numpy as np
 
 from app.devices.emg_model import Artefacts, EmgModel
-from app.devices.scenarios import DEFAULT_SCENARIO, SCENARIOS, Scenario
+from app.devices.scenarios import DEFAULT_SCENARIO, SCENARIOS, Scenario, cued_activation
 from app.devices.source import Block, ChannelInfo, EventKind, Source, SourceEvent
 from app.errors import UserError
 from app.muscles import DEFAULT_PRESET, PRESETS, validate_label
@@ -23,6 +28,7 @@ SUPPORTED_RATES = (250, 500, 1000, 2000, 4000)
 DEFAULT_RATE_HZ = 1000
 MAX_CHANNELS = 8
 MANUAL_RAMP_S = 0.03  # a quick voluntary squeeze
+CUED_RAMP_S = 0.15  # a prompted contraction builds up over ~150 ms (Cavanagh & Komi 1979)
 
 
 class SimulatedPatch(Source):
@@ -64,7 +70,8 @@ class SimulatedPatch(Source):
         self._thread: threading.Thread | None = None
         self._stop_evt = threading.Event()
         self._pressed = False
-        self._level = 0.0  # current manual level (ramps toward pressed state)
+        self._level = 0.0  # current manual or cued level (ramps toward the pressed/cued state)
+        self._cue: float | None = None  # effort the app asked for (fraction of maximal), or None
         self._n = 0  # samples produced
         self.manual_onsets: list[float] = []  # true onsets (s) of manual contractions
 
@@ -92,6 +99,17 @@ class SimulatedPatch(Source):
         """Manual scenario: contract while pressed (thread-safe; a plain bool store)."""
         self._pressed = pressed
 
+    def cue(self, effort: float | None) -> None:
+        """Follow a prompt (thread-safe; a plain store): contract at ``effort`` (0..1 of maximal),
+        relax (0), or go back to the scenario (None)."""
+        if effort is not None and not 0.0 <= effort <= 1.0:
+            raise ValueError("effort is a fraction of maximal, 0..1")
+        self._cue = effort
+
+    @property
+    def cued(self) -> float | None:
+        return self._cue
+
     def truth(self, duration_s: float) -> list[list[tuple[float, float]]]:
         """True onsets/offsets per channel (manual: press times on the muscles that take part)."""
         if self.scenario.manual:
@@ -116,9 +134,13 @@ class SimulatedPatch(Source):
     def _manual_levels(self, n: int) -> np.ndarray:
         """Ramp the manual level toward the button state, 0->1 in MANUAL_RAMP_S (30 ms)."""
         target = 1.0 if self._pressed else 0.0
-        step = 1.0 / (MANUAL_RAMP_S * self._fs)
         if self._level == 0.0 and target == 1.0:
             self.manual_onsets.append(self._n / self._fs)
+        return self._ramp(target, MANUAL_RAMP_S, n)
+
+    def _ramp(self, target: float, ramp_s: float, n: int) -> np.ndarray:
+        """The level over the next ``n`` samples, moving toward ``target`` at 1 per ``ramp_s``."""
+        step = 1.0 / (ramp_s * self._fs)
         if target > self._level:
             lv = np.minimum(self._level + step * np.arange(1, n + 1), target)
         else:
@@ -129,8 +151,12 @@ class SimulatedPatch(Source):
     def generate(self, n: int, model: EmgModel) -> np.ndarray:
         """The next ``n`` samples (channels, n) in µV; used by the thread and by tests."""
         t = (self._n + np.arange(n)) / self._fs
-        manual = self._manual_levels(n) if self.scenario.manual else None
-        amp, fatigue = self.scenario.activation(self._labels, t, manual)
+        cue = self._cue
+        if cue is not None:  # the person follows the app's prompt, whatever the scenario
+            amp, fatigue = cued_activation(self._labels, self._ramp(cue, CUED_RAMP_S, n)), None
+        else:
+            manual = self._manual_levels(n) if self.scenario.manual else None
+            amp, fatigue = self.scenario.activation(self._labels, t, manual)
         raw = model.next(amp, fatigue)
         self._n += n
         return raw

@@ -123,6 +123,13 @@ class Source(ABC):
         """Extra ``key: value`` lines for recordings (firmware, address, battery...)."""
         return {}
 
+    def open(self) -> None:
+        """Get ready to stream (connect to the device); may block for seconds, so callers that
+        must stay responsive run it on another thread. Raises ``UserError`` when it cannot."""
+
+    def close(self) -> None:
+        """Release the device after ``open`` when streaming never started (``stop`` otherwise)."""
+
     def start(self, on_block: BlockCallback, on_event: EventCallback | None = None) -> None:
         """Begin streaming into ``on_block``; returns immediately."""
         self._on_block = on_block

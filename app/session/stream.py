@@ -154,10 +154,10 @@ class LiveStream:
         return rec
 
     def mark(self, text: str) -> None:
-        """A user mark at the newest sample (shown in the CSV's events column)."""
+        """An event (a user's mark) at the newest sample, in the CSV's events column."""
         rec = self.recorder
         if rec is not None:
-            rec.mark(f"mark: {text}" if text else "mark", self.ring.total)
+            rec.mark(text, self.ring.total)
 
     def status(self) -> StreamStatus:
         st = self.source.stats

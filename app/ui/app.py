@@ -23,9 +23,9 @@ def run_gui(scenario: str | None = None, connect: bool = False) -> int:
     configure_pyqtgraph()
     win = MainWindow()
     if scenario:
-        idx = win.scenario_box.findData(scenario)
+        idx = win.toolbar.scenario.findData(scenario)
         if idx >= 0:
-            win.scenario_box.setCurrentIndex(idx)
+            win.toolbar.scenario.setCurrentIndex(idx)
     win.show()
     if connect:
         win.connect_source()

@@ -1,119 +1,134 @@
 """One channel: a big firing tile (muscle, state, level, time above target, target) and its trace.
 
 The tile is what a person on the floor sees from two metres away: solid green with "FIRING" when
-the envelope is above the target, calm grey with "below target" otherwise. Below that: the last
+the envelope is above the target, calm grey with "Below target" otherwise. Below that: the last
 rep against the session's best, and a warning line when the electrode needs attention. The plot
 shows the last 10 s: band-passed EMG (light grey, min/max per display column), its envelope
-(colour) and the target line (orange, drag it or type the number).
+(colour), the target line (orange, drag it or type the number) and the marks put in the recording.
+
+The vertical scale stays put — set from the target (and, in %MVIC, room for a maximal effort) so
+the target line does not jump while the person contracts and relaxes. It grows one step when the
+envelope runs off the top, and fits the last 10 s on a double-click; it never shrinks by itself.
 
 Units: µV until the person has a %MVIC reference; then level, trace, target line and target box
-are all in %MVIC (the DSP keeps working in µV: ``threshold`` is always µV).
+are all in %MVIC (the controller keeps the DSP in µV).
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import (
-    QDoubleSpinBox,
-    QFrame,
-    QHBoxLayout,
-    QLabel,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QDoubleSpinBox, QFrame, QGridLayout, QHBoxLayout, QLabel, QWidget
 
-from app.analysis.mvic import MvicReference
 from app.dsp.decimate import DISPLAY_WINDOW_S
-from app.muscles import display_name
+from app.session.controller import ChannelFrame, Mark
+from app.muscles import display_name, short_name
 from app.ui import theme
 
 #: the envelope (>= 0) is the hero; the band-passed trace below zero gets half the room
 Y_BELOW = 0.5
 Y_STEPS = (25.0, 50.0, 75.0, 100.0, 150.0, 200.0, 300.0, 400.0, 600.0, 800.0, 1200.0, 1600.0,
            2400.0, 3200.0, 4800.0, 6400.0)
-#: autoscale calls (every 15th frame, ~4 per second) the signal must stay small before shrinking
-SHRINK_AFTER_CALLS = 12
+#: rows from this many channels on are compact, so eight fit a 720 px high screen
+COMPACT_FROM = 4
+MAX_MARKS = 6
+
+
+def _step_at_least(value: float) -> float:
+    return next((s for s in Y_STEPS if s >= value), Y_STEPS[-1])
+
+
+def _font(points: int, bold: bool = False) -> QFont:
+    f = QFont()
+    f.setPointSize(points)
+    f.setBold(bold)
+    return f
 
 
 class FiringTile(QFrame):
-    """The big per-channel indicator."""
+    """The big per-channel indicator; ``compact`` packs it into two lines for many channels.
 
-    def __init__(self, label: str, unit: str, parent: QWidget | None = None) -> None:
+    Normal: name / FIRING and the seconds held / level / last rep / target (and a warning line
+    when the electrode needs attention). Compact: short name and target / state and level.
+    """
+
+    def __init__(self, label: str, compact: bool = False, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("tile")
-        self.setFixedWidth(240)
-        self.unit = unit
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(14, 10, 14, 10)
-        lay.setSpacing(2)
-        self.name = QLabel(display_name(label))
-        f = QFont()
-        f.setPointSize(12)
-        f.setBold(True)
-        self.name.setFont(f)
+        self.setFixedWidth(260)
+        self.compact = compact
+        self.name = QLabel(short_name(label) if compact else display_name(label))
+        self.name.setToolTip(display_name(label))
+        self.name.setFont(_font(11 if compact else 12, True))
         self.state = QLabel("—")
-        fs = QFont()
-        fs.setPointSize(20)
-        fs.setBold(True)
-        self.state.setFont(fs)
-        self.level = QLabel("")
-        fl = QFont()
-        fl.setPointSize(13)
-        self.level.setFont(fl)
+        self.state.setFont(_font(12 if compact else 20, True))
         self.held = QLabel("")
-        self.held.setFont(fl)
+        self.held.setFont(_font(13 if compact else 20, True))
+        self.held.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.level = QLabel("")
+        self.level.setFont(_font(11 if compact else 13))
         self.rep = QLabel("")
         self.rep.setToolTip("The last rep's peak (best 500 ms) against the session's best")
         self.signal = QLabel("")
         self.signal.setObjectName("signal")
         self.signal.setWordWrap(True)
-        lay.addWidget(self.name)
-        lay.addWidget(self.state)
-        lay.addWidget(self.level)
-        lay.addWidget(self.held)
-        lay.addStretch(1)
-        lay.addWidget(self.rep)
-        lay.addWidget(self.signal)
         self.signal.hide()
-        row = QHBoxLayout()
-        swatch = QLabel("- - Target")
-        swatch.setObjectName("targetSwatch")
-        swatch.setStyleSheet(f"QLabel#targetSwatch {{ color: {theme.TARGET}; font-weight: 600; }}")
-        row.addWidget(swatch)
         self.target = QDoubleSpinBox()
         self.target.setDecimals(0)
         self.target.setRange(1.0, 10000.0)
         self.target.setSingleStep(5.0)
-        self.target.setSuffix(f" {_unit_text(unit)}")
         self.target.setKeyboardTracking(False)
         self.target.setAccessibleName(f"Target for {display_name(label)}")
-        row.addWidget(self.target, 1)
-        lay.addLayout(row)
-        self.reference = QLabel("")
-        self.reference.setObjectName("reference")
-        self.reference.hide()
-        lay.addWidget(self.reference)
-        self.mvic: MvicReference | None = None
+        self.target.setToolTip("Target: type a number or drag the orange line")
+        lay = QGridLayout(self)
+        lay.setContentsMargins(12, 5 if compact else 8, 12, 5 if compact else 8)
+        lay.setVerticalSpacing(0 if compact else 2)
+        lay.setHorizontalSpacing(6)
+        state_row = QHBoxLayout()  # FIRING ... 3.2 s: the seconds take no room while below target
+        state_row.setContentsMargins(0, 0, 0, 0)
+        state_row.addWidget(self.state)
+        state_row.addStretch(1)
+        state_row.addWidget(self.level if compact else self.held)
+        if compact:
+            lay.addWidget(self.name, 0, 0)
+            lay.addWidget(self.target, 0, 1)
+            lay.addLayout(state_row, 1, 0, 1, 2)
+            lay.addWidget(self.signal, 2, 0, 1, 2)
+            lay.setColumnStretch(0, 1)
+            self.rep.hide()
+            self.held.hide()
+        else:
+            lay.addWidget(self.name, 0, 0, 1, 2)
+            lay.addLayout(state_row, 1, 0, 1, 2)
+            lay.addWidget(self.level, 2, 0, 1, 2)
+            lay.setRowStretch(3, 1)
+            lay.addWidget(self.rep, 4, 0, 1, 2)
+            lay.addWidget(self.signal, 5, 0, 1, 2)
+            swatch = QLabel("- - Target")
+            swatch.setObjectName("targetSwatch")
+            swatch.setStyleSheet(f"QLabel#targetSwatch {{ color: {theme.TARGET}; font-weight: 600; }}")
+            lay.addWidget(swatch, 6, 0)
+            lay.addWidget(self.target, 6, 1)
+        self.unit = ""
         self.firing: bool | None = None
         self._signal_bad: bool | None = None
-        self.set_state(False, None, 0.0)
+        self._text: tuple[str, str] = ("", "")
+        self.set_idle()
 
-    def set_unit(self, mvic: MvicReference | None) -> None:
-        """Say levels and the target in %MVIC (a reference) or in the signal's unit (None)."""
-        self.mvic = mvic
-        if mvic is None:
-            self.target.setRange(1.0, 10000.0)
-            self.target.setSuffix(f" {_unit_text(self.unit)}")
-            self.reference.hide()
-            return
-        self.target.setRange(1.0, 300.0)
-        self.target.setSuffix(" % MVIC" if mvic.fraction >= 1.0 else " % MVIC (est.)")
-        self.reference.setText(f"100% = {mvic.value_uv:.0f} µV ({mvic.method})")
-        self.reference.setToolTip(mvic.describe())
-        self.reference.show()
+    def set_unit(self, ch: ChannelFrame) -> None:
+        """Say levels and the target in the channel's shown unit (% MVIC or the signal's)."""
+        self.unit = ch.unit
+        self.target.blockSignals(True)
+        self.target.setRange(1.0, 300.0 if ch.reference is not None else 10000.0)
+        self.target.setSuffix(f" {ch.unit}")
+        self.target.setValue(round(ch.target))
+        self.target.blockSignals(False)
+        ref = ch.reference
+        tip = f"{ref.describe()}; 100% = {ref.value_uv:.0f} µV" if ref is not None else "in the signal's unit"
+        self.level.setToolTip(tip)
+        self.target.setToolTip(f"Target ({tip}): type a number or drag the orange line")
 
     def show_rep(self, text: str) -> None:
         self.rep.setText(text)
@@ -133,7 +148,7 @@ class FiringTile(QFrame):
         self.signal.setText(("✖ " if bad else "⚠ ") + text)
         self.signal.show()
 
-    def set_state(self, firing: bool, level: float | None, held_s: float) -> None:
+    def _paint(self, firing: bool, state: str) -> None:
         if firing != self.firing:
             self.firing = firing
             bg, fg = (theme.FIRING_BG, theme.FIRING_FG) if firing else (theme.REST_BG, theme.REST_FG)
@@ -141,85 +156,97 @@ class FiringTile(QFrame):
                 f"QFrame#tile {{ background: {bg}; border-radius: 10px; }}"
                 f"QFrame#tile QLabel {{ color: {fg}; background: transparent; }}"
             )
-            self.state.setText("FIRING" if firing else "Below target")
-        if level is None or not np.isfinite(level):
-            self.level.setText("")
-        elif self.mvic is not None:
-            self.level.setText(f"{float(self.mvic.percent(level)):.0f}% MVIC  ({level:.0f} {_unit_text(self.unit)})")
+        if self.state.text() != state:
+            self.state.setText(state)
+
+    def set_state(self, ch: ChannelFrame) -> None:
+        """One frame's state: FIRING and seconds above target, or below target; the level."""
+        self._paint(ch.firing, "FIRING" if ch.firing else "Below target")
+        if not np.isfinite(ch.level):
+            level = ""
+        elif ch.reference is not None:
+            level = f"{ch.level * ch.scale:.0f}% MVIC" + ("" if self.compact else f"  ({ch.level:.0f} µV)")
         else:
-            self.level.setText(f"{level:.0f} {_unit_text(self.unit)}")
-        self.held.setText(f"{held_s:.1f} s above target" if firing else "")
+            level = f"{ch.level:.0f} {ch.unit}"
+        held = f"{ch.held_s:.1f} s" if ch.firing else ""
+        if self.compact and ch.firing:
+            level = f"{level} · {ch.held_s:.0f} s"
+        if (level, held) != self._text:
+            self._text = (level, held)
+            self.level.setText(level)
+            self.held.setText(held)
+            self.held.setToolTip("seconds above target in this hold" if held else "")
 
-
-def _unit_text(unit: str) -> str:
-    return {"uV": "µV", "counts": "counts", "mV": "mV"}.get(unit, unit)
+    def set_idle(self) -> None:
+        """Not streaming: nothing fires, nothing is measured."""
+        self._paint(False, "Not connected")
+        self.level.setText("")
+        self.held.setText("")
+        self._text = ("", "")
 
 
 class ChannelRow(QWidget):
-    """Tile + plot for one channel; emits ``threshold_changed`` when the target is edited."""
+    """Tile + plot for one channel; ``threshold_changed(index, value)`` in the shown unit."""
 
     threshold_changed = Signal(int, float)
 
-    def __init__(self, index: int, label: str, unit: str, threshold: float, parent: QWidget | None = None):
+    def __init__(self, index: int, ch: ChannelFrame, compact: bool = False, parent: QWidget | None = None):
         super().__init__(parent)
         self.index = index
-        self.label = label
-        self.unit = unit
-        self.scale = 1.0  # display units per signal unit (100 / reference with %MVIC)
+        self.label = ch.label
+        self.scale = ch.scale
         lay = QHBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(8)
-        self.tile = FiringTile(label, unit)
+        self.tile = FiringTile(ch.label, compact)
         lay.addWidget(self.tile)
-
         self.plot = pg.PlotWidget(background=theme.PLOT_BG)
         self.plot.setMenuEnabled(False)
         self.plot.setMouseEnabled(x=False, y=False)
         self.plot.hideButtons()
+        self.plot.setToolTip("Double-click to fit the scale to the last 10 s")
         pi = self.plot.getPlotItem()
         # no grid: it costs ~3 ms per plot per frame (benchmarks/bench_display.py)
         for ax in ("left", "bottom"):
             pi.getAxis(ax).setPen(theme.AXIS)
             pi.getAxis(ax).setTextPen(theme.AXIS)
-        pi.setLabel("left", _unit_text(unit))
+        pi.getAxis("left").setWidth(56)  # every row's plot starts at the same x
         pi.setXRange(-DISPLAY_WINDOW_S, 0.0, padding=0)
-        self.y_max = 200.0
-        pi.setYRange(-self.y_max * Y_BELOW, self.y_max, padding=0)
+        self.y_max = 0.0
         color = theme.ENVELOPE[index % len(theme.ENVELOPE)]
         self.raw_curve = pi.plot(pen=pg.mkPen(theme.RAW_TRACE, width=1), connect="finite")
         self.env_curve = pi.plot(pen=pg.mkPen(color, width=2), connect="finite")
         self.target_line = pg.InfiniteLine(
-            pos=threshold,
-            angle=0,
-            movable=True,
+            pos=ch.target, angle=0, movable=True,
             pen=pg.mkPen(theme.TARGET, width=2, style=Qt.PenStyle.DashLine),
             hoverPen=pg.mkPen(theme.TARGET, width=4),
         )  # no text label on the line: it costs ~1 ms per plot per frame; the tile names it
         self.target_line.setToolTip("Target: drag up or down")
         pi.addItem(self.target_line)
+        self._marks: list[pg.InfiniteLine] = []
+        self._mark_key: tuple[str, ...] = ()
         lay.addWidget(self.plot, 1)
-        self.setMinimumHeight(150)
-
-        self.tile.target.setValue(threshold)
+        self.plot.setMinimumSize(200, 50)
+        self.plot.sizeHint = lambda: QSize(400, 60)  # type: ignore[method-assign]  # rows share the height
+        self.setMinimumHeight(60 if compact else 140)
+        self.plot.scene().sigMouseClicked.connect(self._clicked)
+        self._envelope_peak = 0.0
+        self.set_unit(ch)
         self.tile.target.valueChanged.connect(self._typed)
         self.target_line.sigPositionChangeFinished.connect(self._dragged)
-        self._quiet_frames = 0
 
-    def set_reference(self, mvic: MvicReference | None, target: float) -> None:
-        """Switch to %MVIC (``mvic``) or back to the signal's unit (None); ``target`` is in the new
-        display unit (% MVIC, or µV). Emits ``threshold_changed`` with the target in µV."""
-        self.scale = float(mvic.percent(1.0)) if mvic is not None else 1.0
-        self.plot.getPlotItem().setLabel("left", "% MVIC" if mvic is not None else _unit_text(self.unit))
-        self.tile.target.blockSignals(True)
-        self.tile.set_unit(mvic)
-        self.tile.target.blockSignals(False)
-        self._quiet_frames = 0
-        room = max(target * 2.5, 110.0 if mvic is not None else 0.0)  # %MVIC: a maximal effort fits
-        self._set_ymax(next((s for s in Y_STEPS if s >= room), Y_STEPS[-1]))
-        if self.tile.target.value() == round(target):
-            self._typed(self.tile.target.value())
-        else:
-            self.tile.target.setValue(round(target))  # emits via _typed
+    def set_unit(self, ch: ChannelFrame) -> None:
+        """The unit or the reference changed (person chosen, calibrated): relabel, rescale."""
+        self.scale = ch.scale
+        self.plot.getPlotItem().setLabel("left", ch.unit)
+        self.tile.set_unit(ch)
+        self.target_line.setValue(round(ch.target))
+        self.fit_to_target(ch)
+
+    def fit_to_target(self, ch: ChannelFrame) -> None:
+        """The resting scale: room for 2.5 x the target (in %MVIC at least 110%)."""
+        room = max(ch.target * 2.5, 110.0 if ch.reference is not None else 0.0)
+        self._set_ymax(_step_at_least(room))
 
     def show_time_axis_label(self) -> None:
         self.plot.getPlotItem().setLabel("bottom", "seconds ago")
@@ -227,52 +254,31 @@ class ChannelRow(QWidget):
     def _typed(self, value: float) -> None:
         if abs(self.target_line.value() - value) > 1e-9:
             self.target_line.setValue(value)
-        self._ensure_visible(value)
-        self.threshold_changed.emit(self.index, float(value) / self.scale)
+        if value > self.y_max * 0.9:
+            self._set_ymax(_step_at_least(value * 1.2))
+        self.threshold_changed.emit(self.index, float(value))
 
     def _dragged(self) -> None:
         v = max(1.0, round(float(self.target_line.value())))
         self.tile.target.setValue(v)  # emits via _typed
         self.target_line.setValue(v)
 
-    @property
-    def threshold(self) -> float:
-        """The target in the signal's unit (µV), whatever the display says."""
-        return float(self.tile.target.value()) / self.scale
+    def _clicked(self, event) -> None:  # type: ignore[no-untyped-def]
+        if event.double():
+            self.fit_to_signal()
 
-    @property
-    def target_display(self) -> float:
-        """The target as shown: % MVIC with a reference, µV otherwise."""
-        return float(self.tile.target.value())
-
-    def _ensure_visible(self, value: float) -> None:
-        if value > self.y_max * 0.9:
-            self._set_ymax(next((s for s in Y_STEPS if s > value * 1.2), Y_STEPS[-1]))
+    def fit_to_signal(self) -> None:
+        """On request: the scale fitted to the last 10 s of envelope and the target."""
+        need = max(self._envelope_peak * 1.15, self.target_line.value() * 1.2, 10.0)
+        self._set_ymax(_step_at_least(need))
 
     def _set_ymax(self, y: float) -> None:
         if y != self.y_max:
             self.y_max = y
             self.plot.getPlotItem().setYRange(-y * Y_BELOW, y, padding=0)
 
-    def autoscale(self, peak: float) -> None:
-        """Step the fixed y-range when the signal (``peak`` in µV) outgrows it or stays far below
-        it for ~3 s."""
-        need = max(peak * self.scale, self.target_display) * 1.15
-        if need > self.y_max:
-            self._set_ymax(next((s for s in Y_STEPS if s >= need), Y_STEPS[-1]))
-            self._quiet_frames = 0
-            return
-        smaller = [s for s in Y_STEPS if s >= need]
-        if smaller and smaller[0] <= self.y_max / 2:
-            self._quiet_frames += 1
-            if self._quiet_frames > SHRINK_AFTER_CALLS:
-                self._set_ymax(smaller[0])
-                self._quiet_frames = 0
-        else:
-            self._quiet_frames = 0
-
     def show_data(self, t: np.ndarray, lo: np.ndarray, hi: np.ndarray, env: np.ndarray) -> None:
-        """Draw one frame: t are bin times (s, <= 0), lo/hi/env per bin."""
+        """Draw one frame: t are bin times (s, <= 0), lo/hi/env per bin in the signal's unit."""
         n = t.size
         if n == 0:
             self.raw_curve.setData([], [])
@@ -289,3 +295,30 @@ class ChannelRow(QWidget):
         self.raw_curve.setData(xs, ys)
         # the envelope is smooth (< 10 Hz): every other bin is plenty and halves its thick-pen cost
         self.env_curve.setData(t[::-2][::-1], env)
+        peak = float(np.fmax.reduce(env)) if env.size else 0.0
+        self._envelope_peak = peak if np.isfinite(peak) else 0.0
+        if self._envelope_peak > self.y_max:  # the envelope clips the view: one step up
+            self._set_ymax(_step_at_least(self._envelope_peak * 1.15))
+
+    def show_marks(self, marks: tuple[Mark, ...], labelled: bool) -> None:
+        """The recording's marks on the time axis (the newest few); notes on the ``labelled`` row."""
+        shown = marks[-MAX_MARKS:]
+        if not shown and not self._mark_key:
+            return
+        pi = self.plot.getPlotItem()
+        while len(self._marks) < len(shown):
+            line = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen(theme.MARK, width=1.5, style=Qt.PenStyle.DotLine),
+                                   label="", labelOpts={"position": 0.9, "color": theme.MARK, "anchors": [(0, 0), (0, 0)]})
+            pi.addItem(line)
+            self._marks.append(line)
+        notes = tuple(("▼ " + (m.note or "mark")) if labelled else "" for m in shown)
+        relabel = notes != self._mark_key
+        self._mark_key = notes
+        for i, line in enumerate(self._marks):
+            if i < len(shown):
+                line.setValue(shown[i].seconds_ago)
+                if relabel:
+                    line.label.setFormat(notes[i])
+                line.show()
+            else:
+                line.hide()

@@ -1,4 +1,7 @@
-"""Render the app's screens offscreen to PNG (README and review): ``python -m app.ui.screenshots DIR``."""
+"""Render the app's screens offscreen to PNG (README and review): ``python -m app.ui.screenshots DIR``.
+
+Every picture is 1280 x 720, the smallest screen the window must fit.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +10,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+SIZE = (1280, 720)
 
 
 def _pump(app, seconds: float) -> None:  # type: ignore[no-untyped-def]
@@ -17,7 +22,8 @@ def _pump(app, seconds: float) -> None:  # type: ignore[no-untyped-def]
 
 
 #: a calibrated example person for the pictures (µV RMS references; the simulator's MVIC is 300 µV)
-EXAMPLE_PERSON = ("Ann Example", {"gluteus_maximus_L": 300.0, "hamstring_L": 300.0, "lumbar_erector_L": 250.0})
+EXAMPLE_PERSON = ("Ann Example", {"gluteus_maximus_L": 300.0, "gluteus_maximus_R": 240.0, "hamstring_L": 280.0,
+                                  "hamstring_R": 224.0, "lumbar_erector_L": 200.0})
 
 
 def main_window_shot(out: Path, scenario: str = "amnesia", preset: str | None = None,
@@ -25,41 +31,53 @@ def main_window_shot(out: Path, scenario: str = "amnesia", preset: str | None = 
     """Stream ``seconds`` of a scenario into a fresh window and save it as PNG; ``person``: with
     the example person's %MVIC references chosen (records in a temp dir, never the user's)."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
     from app.ui.app import configure_pyqtgraph
-    from app.ui.main_window import MainWindow
 
     app = QApplication.instance() or QApplication([])
     configure_pyqtgraph()
-    tmp = tempfile.mkdtemp()
-    settings = QSettings(str(Path(tmp) / "prefs.ini"), QSettings.Format.IniFormat)
+    with tempfile.TemporaryDirectory(prefix="glutefire-shot-") as tmp:
+        return _shot(app, Path(tmp), out, scenario, preset, seconds, person)
+
+
+def _shot(app, tmp: Path, out: Path, scenario: str, preset: str | None, seconds: float,  # type: ignore[no-untyped-def]
+          person: bool) -> Path:
+    from PySide6.QtCore import QSettings
+
     from app.analysis.mvic import MvicReference
     from app.storage.store import Store
+    from app.ui.main_window import MainWindow
 
-    store = Store(Path(tmp) / "records.sqlite3")
+    settings = QSettings(str(tmp / "prefs.ini"), QSettings.Format.IniFormat)
+    store = Store(tmp / "records.sqlite3")
     if person:
         name, refs = EXAMPLE_PERSON
         who = store.add_person(name)
         for label, value in refs.items():
             store.save_mvic(who.id, MvicReference(label, value, "maximal", 500.0, 3, 1.0))
         settings.setValue("person/name", name)
-    win = MainWindow(settings=settings, recordings_dir=Path(tmp), seed=7, store=store)
-    win.scenario_box.setCurrentIndex(win.scenario_box.findData(scenario))
+    win = MainWindow(settings=settings, recordings_dir=tmp, seed=7, store=store)
+    tb = win.toolbar
+    tb.scenario.setCurrentIndex(tb.scenario.findData(scenario))
     if preset:
-        win.preset_box.setCurrentIndex(win.preset_box.findData(preset))
-    win.resize(1280, 760)
+        tb.preset.setCurrentIndex(tb.preset.findData(preset))
+    win.resize(*SIZE)
     win.show()
     win.connect_source()
     _pump(app, seconds)
     out.parent.mkdir(parents=True, exist_ok=True)
     win.grab().save(str(out))
     win.close()
+    store.close()
     return out
 
 
 if __name__ == "__main__":
     target = Path(sys.argv[1] if len(sys.argv) > 1 else "docs/screenshots")
     print(main_window_shot(target / "main-window.png", scenario="amnesia",
-                           preset="Glute max, hamstring, lumbar erector (left)", seconds=23.0, person=True))
+                           preset="Glute max, hamstring, lumbar (left)", seconds=23.0, person=True))
+    if "--all" in sys.argv:
+        for preset, name in (("Glute max + hamstring (left)", "2"), ("Glute max + hamstring, both sides", "4"),
+                             ("All four muscles, both sides (8)", "8")):
+            print(main_window_shot(target / f"channels-{name}.png", "bridges", preset, 14.0, person=True))

@@ -8,7 +8,7 @@ Rebuilt only when the snapshot's version changes (a rep ends, quality changes), 
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QFrame,
@@ -50,9 +50,55 @@ def _number(v: float) -> str:
 
 
 def effort_line(ch: ChannelLive, fraction: float) -> str:
-    """'100 · 96 · 88 %' with the reps under the stopping fraction marked."""
-    parts = [f"{v * 100:.0f}{'↓' if v < fraction else ''}" for v in ch.recent_vs_best]
-    return " · ".join(parts) + " % of best"
+    """'100%, 96%, 88%↓' — each recent rep's peak as a share of the best rep, oldest first; the
+    reps under the stopping fraction get an arrow."""
+    return ", ".join(f"{v * 100:.0f}%{'↓' if v < fraction else ''}" for v in ch.recent_vs_best)
+
+
+CALIBRATE_KEY = "\x00calibrate"  # the person box's "calibrate someone new" entry
+
+
+class PersonBox(QComboBox):
+    """Nobody, the people in the records, and "Calibrate someone new…". ``person_chosen(name)``
+    ("" = nobody) or ``calibrate_new()``; picking the last entry leaves the choice as it was."""
+
+    person_chosen = Signal(str)
+    calibrate_new = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setToolTip("Whose %MVIC references and targets to use")
+        self.setAccessibleName("Person")
+        self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)  # Space stays the contraction key
+        self._index = 0
+        self.activated.connect(self._activated)
+
+    def fill(self, people: list[str], current: str) -> None:
+        self.blockSignals(True)
+        self.clear()
+        self.addItem("Nobody (levels in µV)", "")
+        for name in people:
+            self.addItem(name, name)
+        self.addItem("Calibrate someone new…", CALIBRATE_KEY)
+        self.setCurrentIndex(max(0, self.findData(current)) if current else 0)
+        self.blockSignals(False)
+        self._index = self.currentIndex()
+
+    def choose(self, name: str) -> None:
+        """Select ``name`` as if the person had picked it."""
+        idx = self.findData(name)
+        if idx >= 0:
+            self.setCurrentIndex(idx)
+            self._activated(idx)
+
+    def _activated(self, index: int) -> None:
+        key = self.itemData(index)
+        if key == CALIBRATE_KEY:
+            self.setCurrentIndex(self._index)
+            self.calibrate_new.emit()
+            return
+        self._index = index
+        self.person_chosen.emit(str(key or ""))
 
 
 class SessionPanel(QFrame):
@@ -84,9 +130,7 @@ class SessionPanel(QFrame):
         self.lay.addWidget(self.title)
         row = QHBoxLayout()
         row.addWidget(_label("Person", wrap=False))
-        self.person_box = QComboBox()
-        self.person_box.setToolTip("Whose %MVIC references and targets to use")
-        self.person_box.setAccessibleName("Person")
+        self.person_box = PersonBox()
         row.addWidget(self.person_box, 1)
         self.lay.addLayout(row)
         self.person = _label("", "muted")
@@ -102,10 +146,10 @@ class SessionPanel(QFrame):
         self.reps_grid.setHorizontalSpacing(6)
         self.reps_grid.setVerticalSpacing(2)
         self.reps_note = _label("", "muted")
-        self.effort_head = _label("EFFORT VS BEST", "heading")
+        self.effort_head = _label("LAST REPS AGAINST THE BEST", "heading")
         self.effort = _label("")
         self.effort_note = _label("", "muted")
-        self.fatigue_head = _label("FATIGUE (MEDIAN FREQUENCY)", "heading")
+        self.fatigue_head = _label("FATIGUE", "heading")
         self.fatigue = _label("")
         self.symmetry_head = _label("LEFT / RIGHT", "heading")
         self.symmetry = _label("")
@@ -236,8 +280,8 @@ class SessionPanel(QFrame):
             return
         self.effort.setText("\n".join(f"{ch.name}: {effort_line(ch, snap.stop_fraction)}" for ch in rows))
         self.effort_note.setText(
-            f"Stop for today when {snap.stop_consecutive} reps in a row stay below "
-            f"{snap.stop_fraction * 100:.0f}% of the best."
+            f"Each rep's peak as a share of the best rep so far, oldest first. Stop for today when "
+            f"{snap.stop_consecutive} reps in a row stay below {snap.stop_fraction * 100:.0f}% (↓)."
         )
 
     def _show_fatigue(self, snap: LiveSnapshot) -> None:
@@ -246,10 +290,9 @@ class SessionPanel(QFrame):
             f = ch.fatigue
             if f is None:
                 continue
-            lines.append(f"{ch.name}: {f.mdf_hz[0]:.0f} → {f.mdf_hz[-1]:.0f} Hz "
-                         f"({f.mdf_slope_percent_per_min:+.0f} ± {f.mdf_slope_se_percent_per_min:.0f} %/min), {f.word}")
+            lines.append(f"{ch.name}: {f.plain()}")
         if not lines and any(ch.mdf_points for ch in snap.channels):
-            lines.append(f"A trend needs 3 contractions over {MIN_TREND_SPAN_S:.0f} s.")
+            lines.append(f"A trend needs 3 contractions over {MIN_TREND_SPAN_S:.0f} s or more.")
         self.fatigue_head.setVisible(bool(lines))
         self.fatigue.setVisible(bool(lines))
         self.fatigue.setText("\n".join(lines))

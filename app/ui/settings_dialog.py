@@ -36,8 +36,9 @@ class SettingsDialog(QDialog):
 
         filt = QGroupBox("Signal filters")
         form = QFormLayout(filt)
-        self.hp = _spin(1, 200, f.highpass_hz, " Hz")
-        self.lp = _spin(50, 2000, f.lowpass_hz, " Hz")
+        # wide ranges: a typed 500 must reach the check below and get a message, not be cut to 50
+        self.hp = _spin(0.1, 10000, f.highpass_hz, " Hz")
+        self.lp = _spin(0.1, 10000, f.lowpass_hz, " Hz")
         form.addRow("High-pass (removes movement)", self.hp)
         form.addRow("Low-pass (removes noise)", self.lp)
         self.notch = QComboBox()
@@ -50,9 +51,9 @@ class SettingsDialog(QDialog):
         self.env.addItem("Linear envelope (rectify + low-pass)", "linear")
         self.env.setCurrentIndex(self.env.findData(f.envelope))
         form.addRow("Envelope", self.env)
-        self.rms = _spin(10, 1000, f.rms_window_ms, " ms")
+        self.rms = _spin(1, 10000, f.rms_window_ms, " ms")
         form.addRow("RMS window (delay = half)", self.rms)
-        self.cut = _spin(0.5, 50, f.envelope_cutoff_hz, " Hz")
+        self.cut = _spin(0.1, 1000, f.envelope_cutoff_hz, " Hz")
         form.addRow("Envelope low-pass", self.cut)
         lay.addWidget(filt)
 

@@ -12,18 +12,21 @@ PLOT_BG = "#ffffff"
 AXIS = "#64748b"
 #: envelope colour per channel (colour-blind-safe Okabe-Ito order, darkened for white ground)
 ENVELOPE = ["#0072b2", "#cc3d00", "#009e73", "#a6479a", "#b58900", "#1f78b4", "#7f3c8d", "#4d4d4d"]
+MARK = "#6d28d9"  # violet: not a signal colour, not the target
 ERROR_BG = "#fee2e2"
 ERROR_FG = "#991b1b"
 
 APP_STYLE = """
 QMainWindow { background: #f8fafc; }
-QToolBar { background: #ffffff; border-bottom: 1px solid #e2e8f0; spacing: 8px; padding: 6px; }
+QToolBar { background: #ffffff; border-bottom: 1px solid #e2e8f0; spacing: 6px; padding: 6px; }
 QToolBar QLabel { color: #475569; }
-QPushButton { padding: 6px 14px; border-radius: 6px; border: 1px solid #cbd5e1; background: #ffffff; }
+QPushButton { padding: 6px 11px; border-radius: 6px; border: 1px solid #cbd5e1; background: #ffffff; }
 QPushButton:hover { background: #f1f5f9; }
 QPushButton#primary { background: #2563eb; color: white; border: 1px solid #1d4ed8; font-weight: 600; }
-QPushButton#primary:checked { background: #475569; border-color: #334155; }
-QPushButton#record:checked { background: #dc2626; color: white; border-color: #b91c1c; font-weight: 600; }
+QPushButton#primary[streaming="true"] { background: #475569; border-color: #334155; }
+QPushButton#record[recording="true"] { background: #dc2626; color: white; border-color: #b91c1c; font-weight: 600; }
+QPushButton:disabled { color: #94a3b8; background: #f8fafc; }
+QPushButton#primary:disabled { background: #93c5fd; border-color: #93c5fd; color: white; }
 QPushButton#contract { font-size: 16px; font-weight: 600; padding: 12px; }
 QPushButton#contract:pressed { background: #16a34a; color: white; }
 QStatusBar { background: #ffffff; border-top: 1px solid #e2e8f0; color: #334155; }

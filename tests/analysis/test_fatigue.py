@@ -72,7 +72,7 @@ def test_stopping_rule_after_consecutive_reps_below_90_percent_of_best():
     assert rule.add(96)
     assert rule.done and rule.done_at_rep == 7
     msg = rule.message()
-    assert msg.startswith("Done for today: the last 3 reps stayed below 90% of your best (rep 2)")
+    assert msg.startswith("Done for today: reps 5 to 7 all stayed below 90% of your best (rep 2)")
     steady = StoppingRule(consecutive=2)
     assert not any(steady.add(p) for p in (100, 95, 92, 99, 91, 96))
     assert steady.message() == ""
@@ -100,3 +100,31 @@ def test_four_reps_give_numbers_but_no_verdict():
 
     few = trend_from_points([(3.0, 114.0, 130.0), (8.0, 110.0, 126.0), (13.0, 107.0, 123.0), (18.0, 104.0, 120.0)])
     assert few is not None and few.mdf_slope_percent_per_min < -20 and few.word == "no clear trend yet"
+
+
+def test_stopping_rule_message_keeps_describing_the_reps_that_triggered_it():
+    """Regression: with more reps after the trigger (a new best among them) analyze said "the
+    last 0 reps stayed below 90% of your best (rep 24)" where rep 24 was the best itself."""
+    rule = StoppingRule(fraction=0.9, consecutive=3)
+    for p in (100, 80, 80, 80):
+        rule.add(p)
+    said = rule.message()
+    assert said == ("Done for today: reps 2 to 4 all stayed below 90% of your best (rep 1), so the muscle "
+                    "is no longer learning the pattern well.")
+    for p in (120, 119, 118):  # later reps, one a new best
+        rule.add(p)
+    assert rule.message() == said and rule.done_at_rep == 4
+    assert "last 0" not in rule.message()
+
+
+def test_plain_fatigue_words_have_no_negative_zero():
+    """Regression: the session column said "(-0 ± 1 %/min), steady"."""
+    from app.analysis.fatigue import FatigueTrend
+
+    flat = FatigueTrend([0.0, 10.0, 20.0, 30.0, 40.0, 50.0], [110.0, 110.2, 109.9, 110.1, 110.0, 109.9],
+                        [120.0] * 6, -0.004, -0.004, mdf_slope_se_percent_per_min=0.3)
+    assert flat.word == "steady" and flat.plain() == "steady: median frequency 110 → 110 Hz"
+    assert "-0" not in flat.sentence() and "(0.0 ±" in flat.sentence()
+    tired = FatigueTrend([0.0, 10.0, 20.0, 30.0, 40.0, 50.0], [115.0, 108.0, 101.0, 95.0, 89.0, 83.0],
+                         [120.0] * 6, -38.0, -33.0, mdf_slope_se_percent_per_min=1.0)
+    assert tired.plain() == "tiring: median frequency 115 → 83 Hz, falling about 33% a minute"

@@ -37,7 +37,7 @@ def simulated(scenario: str, seconds: float, labels: tuple[str, ...], fs: float 
 
 
 def test_firing_order_of_each_amnesia_rep():
-    x, _ = simulated("amnesia", 18.0, ("gluteus_maximus_L", "hamstring_L"))
+    x, _ = simulated("amnesia", 20.0, ("gluteus_maximus_L", "hamstring_L"))
     snap = feed(x, 1000.0, ("gluteus_maximus_L", "hamstring_L")).snapshot()
     assert snap.ready and len(snap.contractions) == 4
     for c in snap.contractions:
@@ -46,6 +46,27 @@ def test_firing_order_of_each_amnesia_rep():
     assert np.allclose([c.start_s for c in snap.contractions], [2.0, 7.0, 12.0, 17.0], atol=0.03)
     assert snap.last_sentence.startswith("Rep 4: Hamstring L led Gluteus maximus L by ")
     assert snap.firing_summary.glute_first_fraction == 0.0
+
+
+def test_a_rep_is_announced_when_it_is_in_the_rep_table():
+    """Regression: the headline said "Rep 10" while the table showed 9 reps (the firing order is
+    known 0.8 s after the onset, the rep only at its end). Now both count the same reps."""
+    labels = ("gluteus_maximus_L", "hamstring_L")
+    x, _ = simulated("bridges", 26.0, labels)
+    ring = RingBuffer(2, 30_000)
+    worker = DspWorker(ring, 1000.0, FilterSettings(), np.full(2, 50.0))
+    live = LiveAnalysis(1000.0, labels, envelope_delay_s=worker.delay_s, targets_uv=[50.0, 50.0])
+    worker.add_sink(live)
+    seen = set()
+    for i in range(0, x.shape[1], BLOCK):
+        ring.write(x[:, i : i + BLOCK])
+        worker.process_available()
+        snap = live.snapshot()
+        if snap.contractions:
+            n = int(snap.last_sentence.split()[1].rstrip(":"))
+            assert n == len(snap.contractions) <= min(len(ch.reps) for ch in snap.channels)
+            seen.add(n)
+    assert seen == {1, 2, 3, 4, 5}
 
 
 def test_live_reps_equal_offline_analysis():
@@ -89,7 +110,7 @@ def test_stopping_rule_says_done_after_three_reps_below_90_percent_of_best():
     snap = live.snapshot()
     ch = snap.channels[0]
     assert len(ch.reps) == 6  # the last rep ends with the recording: not closed yet
-    assert snap.stop_message.startswith("Gluteus maximus L — Done for today: the last 3 reps stayed below 90%")
+    assert snap.stop_message.startswith("Gluteus maximus L — Done for today: reps 4 to 6 all stayed below 90%")
     assert ch.recent_vs_best[1] == 1.0 and all(v < 0.9 for v in ch.recent_vs_best[3:])
     assert snap.last_sentence.startswith("Rep 6: 2.0 s, peak ")
 

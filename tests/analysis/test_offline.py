@@ -14,7 +14,7 @@ from app.devices.emg_model import Artefacts, EmgModel
 from app.devices.simulator import SimulatedPatch
 from app.muscles import PRESETS
 
-EIGHT = PRESETS["Both sides, four muscles (8 channels)"]
+EIGHT = PRESETS["All four muscles, both sides (8)"]
 
 
 def session(scenario: str, seconds: float, labels=EIGHT, fs: float = 2000.0, art: Artefacts | None = None):

@@ -12,9 +12,9 @@ from tests.ble.fake_bluez import FakeBlueZ
 
 
 @pytest.fixture(scope="module")
-def system_bus():
+def system_bus(tmp_path_factory):
     bus = start_private_bus()
-    stub = bluetoothctl_stub_dir()
+    stub = bluetoothctl_stub_dir(tmp_path_factory.mktemp("bluez"))
     old = {k: os.environ.get(k) for k in ("DBUS_SYSTEM_BUS_ADDRESS", "PATH")}
     os.environ["DBUS_SYSTEM_BUS_ADDRESS"] = bus.address
     os.environ["PATH"] = f"{stub}{os.pathsep}{os.environ.get('PATH', '')}"

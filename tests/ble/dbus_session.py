@@ -67,9 +67,11 @@ def start_private_bus() -> PrivateBus:
     return PrivateBus(address=address, process=proc, tmpdir=tmp)
 
 
-def bluetoothctl_stub_dir() -> Path:
-    """A folder with a ``bluetoothctl`` that reports BlueZ 5.66 (bleak checks the version)."""
-    d = Path(tempfile.mkdtemp(prefix="glutefire-btctl-"))
+def bluetoothctl_stub_dir(parent: Path) -> Path:
+    """A folder under ``parent`` (the test's temp dir, cleaned up by pytest) with a
+    ``bluetoothctl`` that reports BlueZ 5.66 (bleak checks the version)."""
+    d = parent / "btctl"
+    d.mkdir(parents=True, exist_ok=True)
     stub = d / "bluetoothctl"
     stub.write_text("#!/bin/sh\necho 'bluetoothctl: 5.66'\n")
     stub.chmod(0o755)

@@ -57,6 +57,6 @@ def test_record_from_a_patch_by_name_with_labels(patch, tmp_path, capsys):
 
 def test_record_wrong_label_count_is_one_sentence(patch, tmp_path, capsys):
     code = main(["record", "--device", "CliPatch", "--seconds", "1", "--out", str(tmp_path / "x.csv"),
-                 "--channels", "a,b", "--quiet"])
+                 "--channels", "gluteus_maximus_L,hamstring_L", "--quiet"])
     assert code == 2
     assert "has 1 channels but 2 labels" in capsys.readouterr().err

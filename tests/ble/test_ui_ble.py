@@ -58,16 +58,22 @@ def test_scan_dialog_connect_and_stream(qtbot, qsettings, tmp_path, patch, fake_
     dlg.accept()
     assert dlg.result() == QDialog.DialogCode.Accepted and dlg.chosen.address == ADDR
 
-    idx = win._add_device_item(dlg.chosen.address, dlg.chosen.protocol, dlg.chosen.name)
-    win.source_box.setCurrentIndex(idx)
-    win._source_chosen(idx)
-    assert not win.scenario_box.isEnabled() and not win.contract_btn.isVisible()
+    win.toolbar.source.choose_device(dlg.chosen.address, dlg.chosen.protocol, dlg.chosen.name)
+    assert not win.toolbar.scenario.isEnabled() and not win.channels.contract_btn.isVisible()
     win.connect_source()
+    assert win.toolbar.connect_btn.text() == "Connecting…" and not win.toolbar.connect_btn.isEnabled()
     qtbot.waitUntil(lambda: len(win.rows) == 2, timeout=15_000)
-    qtbot.waitUntil(lambda: win.rows[0].env_curve.getData()[0] is not None and len(win.rows[0].env_curve.getData()[0]) > 50, timeout=5000)
+
+    def traced() -> bool:
+        x = win.rows[0].env_curve.getData()[0]
+        return x is not None and len(x) > 50
+
+    qtbot.waitUntil(traced, timeout=5000)
     assert win.rows[0].label == "gluteus_maximus_L"  # the preset's labels: the patch has 2 channels
+    assert win.toolbar.connect_btn.text() == "Disconnect"
     qtbot.waitUntil(lambda: win.rows[0].tile.firing is True, timeout=6000)
-    assert "1000 Hz" in win.status_rate.text()
+    win.update_status()
+    assert "1000 Hz" in win.status.rate.text()
     win.grab().save(str(tmp_path / "ble-streaming.png"))
 
     fake_bluez.drop_link(ADDR)

@@ -1,0 +1,770 @@
+"""The session controller: one place that runs a session, for the window and for the CLI. No Qt.
+
+A ``SessionController`` owns a session's life: which source (the simulated patch or a Bluetooth
+patch), connect and disconnect, targets, the person and their %MVIC references, recording with
+marks, the live analysis, the guided routines (calibration, contact check) and the session
+records. A view reads it in two ways:
+
+- ``frame()``: one immutable ``Frame`` per display frame — the newest display bins, each
+  channel's state (firing, level, time above target, unit, target), the live analysis snapshot,
+  the link status, the recording, marks on screen and the current prompt;
+- rare ``SessionEvent``s, handed to ``listeners`` on whatever thread they happen (the window turns
+  them into a queued Qt signal; the CLI prints them).
+
+Commands are called from one thread (the UI thread, or the CLI's main thread). A Bluetooth patch
+connects on a thread of its own (it takes seconds); ``frame()`` (or ``poll()``) picks up the
+finished connection on the caller's thread, so the session never starts under the caller's feet.
+
+Targets are kept in µV inside (the DSP's unit) and shown in %MVIC when the channel has a
+reference; a ``TargetBook`` remembers them between sessions (the window's preferences; in memory
+for the CLI and tests).
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import datetime as _dt
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from app.analysis.fatigue import STOP_CONSECUTIVE, STOP_FRACTION
+from app.analysis.live import LiveAnalysis, LiveSnapshot
+from app.analysis.mvic import DEFAULT_TARGET_PERCENT, MvicReference
+from app.devices.scenarios import DEFAULT_SCENARIO, SCENARIOS
+from app.devices.simulator import DEFAULT_RATE_HZ, SimulatedPatch
+from app.devices.source import EventKind, Source, SourceEvent
+from app.dsp.decimate import DISPLAY_BINS_PER_WINDOW, DISPLAY_WINDOW_S
+from app.dsp.filters import FilterSettings
+from app.dsp.firing import DEFAULT_THRESHOLD_UV
+from app.dsp.worker import ProcessedBlock, aligned_display
+from app.errors import UserError
+from app.muscles import display_name
+from app.session.routines import CalibrationPlan, CalibrationRun, ContactCheck, Prompt, Routine
+from app.session.stream import LiveStream, StreamStatus
+from app.storage.csvformat import format_mvic
+from app.storage.recorder import CsvRecorder
+from app.storage.store import Store
+
+UNIT_TEXT = {"uV": "µV", "counts": "counts", "mV": "mV"}
+
+
+# -- what to connect to ------------------------------------------------------------------------
+@dataclass(frozen=True)
+class SimulatedChoice:
+    """The built-in simulated patch playing ``scenario`` on ``labels``."""
+
+    labels: tuple[str, ...]
+    sample_rate_hz: int = DEFAULT_RATE_HZ
+    scenario: str = DEFAULT_SCENARIO
+    seed: int | None = None
+    speed: float = 1.0
+
+    @property
+    def exercise(self) -> str:
+        return SCENARIOS[self.scenario].name if self.scenario in SCENARIOS else self.scenario
+
+    def make(self) -> Source:
+        return SimulatedPatch(labels=self.labels, sample_rate_hz=self.sample_rate_hz, scenario=self.scenario,
+                              seed=self.seed, speed=self.speed)
+
+
+@dataclass(frozen=True)
+class BluetoothChoice:
+    """A Bluetooth LE patch by address (or advertised name); ``labels`` name its channels when
+    the patch has that many (otherwise ch1..chN)."""
+
+    target: str
+    protocol: str | None = None
+    labels: tuple[str, ...] | None = None
+    name: str = ""
+    strict_labels: bool = False  # True: a label count that does not fit is an error (CLI)
+
+    exercise = "Live session"
+
+    def make(self) -> Source:
+        from app.devices.ble import BleSource
+
+        return BleSource(self.target, protocol=self.protocol, labels=self.labels)
+
+
+SourceChoice = SimulatedChoice | BluetoothChoice
+
+
+# -- remembering targets --------------------------------------------------------------------------
+class TargetBook(Protocol):
+    """Where targets live between sessions: µV per muscle label, % MVIC per person and label."""
+
+    def threshold(self, label: str) -> float: ...
+    def set_threshold(self, label: str, value: float) -> None: ...
+    def target_percent(self, person: str, label: str) -> float: ...
+    def set_target_percent(self, person: str, label: str, value: float) -> None: ...
+
+
+class MemoryTargets:
+    """A ``TargetBook`` that forgets at exit (CLI, tests)."""
+
+    def __init__(self, threshold_uv: float = DEFAULT_THRESHOLD_UV, percent: float = DEFAULT_TARGET_PERCENT) -> None:
+        self._uv: dict[str, float] = {}
+        self._pct: dict[tuple[str, str], float] = {}
+        self.default_uv, self.default_percent = threshold_uv, percent
+
+    def threshold(self, label: str) -> float:
+        return self._uv.get(label, self.default_uv)
+
+    def set_threshold(self, label: str, value: float) -> None:
+        self._uv[label] = float(value)
+
+    def target_percent(self, person: str, label: str) -> float:
+        return self._pct.get((person, label), self.default_percent)
+
+    def set_target_percent(self, person: str, label: str, value: float) -> None:
+        self._pct[(person, label)] = float(value)
+
+
+# -- what a view reads ----------------------------------------------------------------------------
+class State(StrEnum):
+    IDLE = "idle"
+    CONNECTING = "connecting"
+    STREAMING = "streaming"
+
+
+class EventType(StrEnum):
+    """Rare happenings a view reacts to; ``message`` is a sentence for a person."""
+
+    CONNECTED = "connected"
+    CONNECT_FAILED = "connect failed"
+    DISCONNECTED = "disconnected"
+    LINK_LOST = "link lost"
+    LINK_RESTORED = "link restored"
+    BATTERY = "battery"
+    ERROR = "error"
+    INFO = "info"
+    CROSSED = "crossed"  # a channel crossed its target (DSP thread): repaint now, not next frame
+    RECORDING_STARTED = "recording started"
+    RECORDING_SAVED = "recording saved"
+    MARKED = "marked"
+    PERSON_CHANGED = "person changed"
+    CALIBRATION_FINISHED = "calibration finished"
+    CALIBRATION_FAILED = "calibration failed"
+    CALIBRATED = "calibrated"
+    CONTACT_CHECKED = "contact checked"
+
+
+@dataclass(frozen=True)
+class SessionEvent:
+    type: EventType
+    message: str = ""
+    data: Any = None
+
+
+@dataclass(frozen=True)
+class ChannelFrame:
+    """One channel as a view shows it: ``scale`` turns the signal's unit into ``unit``."""
+
+    label: str
+    name: str
+    unit: str  # as shown: "µV", "counts", "% MVIC" or "% MVIC (est.)"
+    scale: float
+    reference: MvicReference | None
+    target: float  # in ``unit``
+    target_uv: float  # in the signal's unit (what the DSP compares with)
+    firing: bool = False
+    level: float = float("nan")  # newest envelope, signal's unit
+    held_s: float = 0.0  # seconds above target in the current hold
+
+
+@dataclass(frozen=True)
+class Mark:
+    """A mark put in the recording: its number, ``seconds_ago`` (<= 0 on the trace's time axis)
+    and its note."""
+
+    number: int
+    seconds_ago: float
+    note: str
+
+
+@dataclass(frozen=True)
+class RecordingState:
+    path: Path
+    seconds: float
+
+
+@dataclass(frozen=True)
+class Frame:
+    """Everything a view paints, at one moment; arrays are read-only (channels, bins)."""
+
+    state: State
+    person: str
+    channels: tuple[ChannelFrame, ...] = ()
+    times_s: np.ndarray = field(default_factory=lambda: np.empty(0))
+    low: np.ndarray = field(default_factory=lambda: np.empty((0, 0)))
+    high: np.ndarray = field(default_factory=lambda: np.empty((0, 0)))
+    envelope: np.ndarray = field(default_factory=lambda: np.empty((0, 0)))
+    analysis: LiveSnapshot | None = None
+    status: StreamStatus | None = None
+    recording: RecordingState | None = None
+    marks: tuple[Mark, ...] = ()
+    prompt: Prompt | None = None  # a guided routine's instruction, while one runs
+    contact_progress: float | None = None  # 0..1 while the contact check measures
+    source_name: str = ""
+
+    @property
+    def streaming(self) -> bool:
+        return self.state is State.STREAMING
+
+
+@dataclass(frozen=True)
+class SavedRecording:
+    path: Path
+    seconds: float
+    error: str | None
+    session_id: int | None
+
+
+@dataclass(frozen=True)
+class SessionOptions:
+    """Settings a session starts with (the window's preferences; the CLI's flags)."""
+
+    filters: FilterSettings = field(default_factory=FilterSettings)
+    stop_fraction: float = STOP_FRACTION
+    stop_consecutive: int = STOP_CONSECUTIVE
+    recordings_dir: Path | None = None
+
+
+Listener = Callable[[SessionEvent], None]
+
+
+class SessionController:
+    """Runs one session at a time; see the module docstring for the threading rules."""
+
+    def __init__(self, options: SessionOptions | None = None, targets: TargetBook | None = None,
+                 store: Store | None = None, store_opener: Callable[[], Store] | None = None) -> None:
+        self.options = options or SessionOptions()
+        self.targets: TargetBook = targets or MemoryTargets()
+        self._store = store
+        self._store_opener = store_opener or Store
+        self._store_failed = False
+        self.listeners: list[Listener] = []
+        self.choice: SourceChoice | None = None
+        self.stream: LiveStream | None = None
+        self.live: LiveAnalysis | None = None
+        self.person = ""
+        self.references: dict[str, MvicReference] = {}
+        self._opening: tuple[Source, SourceChoice, concurrent.futures.Future[None]] | None = None
+        self._marks: list[tuple[int, str]] = []  # (sample index, note) per mark of this stream
+        self._calibration: CalibrationRun | None = None
+        self._contact: ContactCheck | None = None
+        self._routine_lock = threading.Lock()
+
+    # -- events ---------------------------------------------------------------------------------
+    def _emit(self, type_: EventType, message: str = "", data: Any = None) -> None:
+        ev = SessionEvent(type_, message, data)
+        for listener in list(self.listeners):
+            listener(ev)
+
+    def _on_source_event(self, ev: SourceEvent) -> None:
+        """Source thread: pass the rare happenings on in the view's terms."""
+        kinds = {EventKind.LINK_LOST: EventType.LINK_LOST, EventKind.LINK_RESTORED: EventType.LINK_RESTORED,
+                 EventKind.BATTERY: EventType.BATTERY, EventKind.ERROR: EventType.ERROR, EventKind.INFO: EventType.INFO}
+        if ev.kind in kinds:
+            self._emit(kinds[ev.kind], ev.message, ev.value)
+
+    def _on_block(self, block: ProcessedBlock) -> None:
+        """DSP thread: only the rare crossing moments go out (a view repaints the tile at once)."""
+        if block.crossings:
+            self._emit(EventType.CROSSED)
+
+    # -- the records ------------------------------------------------------------------------------
+    @property
+    def store(self) -> Store | None:
+        """The records, opened on first use; None (and one ERROR event) when they cannot be."""
+        if self._store is None and not self._store_failed:
+            try:
+                self._store = self._store_opener()
+            except UserError as exc:
+                self._store_failed = True
+                self._emit(EventType.ERROR, str(exc))
+        return self._store
+
+    def people(self) -> list[str]:
+        store = self.store
+        return [p.name for p in store.people()] if store is not None else []
+
+    # -- connecting -------------------------------------------------------------------------------
+    @property
+    def state(self) -> State:
+        if self.stream is not None:
+            return State.STREAMING
+        return State.CONNECTING if self._opening is not None else State.IDLE
+
+    @property
+    def source(self) -> Source | None:
+        return self.stream.source if self.stream is not None else None
+
+    def connect(self, choice: SourceChoice, wait: bool = False, record_to: Path | None = None,
+                record_seconds: float | None = None) -> None:
+        """Start streaming from ``choice``. The simulated patch starts at once; a Bluetooth patch
+        connects on a thread of its own (``wait=True``: here, raising ``UserError``).
+        ``record_to``: record from the very first sample (``record_seconds`` of it; headless use)."""
+        if self.state is not State.IDLE:
+            raise UserError("Disconnect first, then connect to another source.")
+        source = choice.make()
+        if isinstance(source, SimulatedPatch) or wait:
+            if not isinstance(source, SimulatedPatch):
+                source.open()
+                try:
+                    self._label(source, choice)
+                except UserError:
+                    source.close()
+                    raise
+            n = None if record_seconds is None else int(round(record_seconds * source.sample_rate_hz))
+            self._start(source, choice, record_to, n)
+            return
+        pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="open-patch")
+        fut = pool.submit(source.open)
+        pool.shutdown(wait=False)
+        self._opening = (source, choice, fut)
+
+    def poll(self) -> None:
+        """Pick up a Bluetooth connection that finished opening (caller's thread)."""
+        opening = self._opening
+        if opening is None or not opening[2].done():
+            return
+        self._opening = None
+        source, choice, fut = opening
+        exc = fut.exception()
+        if exc is not None:
+            msg = str(exc) if isinstance(exc, UserError) else f"Could not connect: {exc}"
+            self._emit(EventType.CONNECT_FAILED, msg)
+            return
+        try:
+            self._label(source, choice)
+            self._start(source, choice)
+        except UserError as exc:
+            source.close()
+            self._emit(EventType.CONNECT_FAILED, str(exc))
+
+    @staticmethod
+    def _label(source: Source, choice: SourceChoice) -> None:
+        """A patch's channels get the chosen muscles when the counts match (else ch1..chN)."""
+        if isinstance(choice, BluetoothChoice) and not choice.strict_labels:
+            use = getattr(source, "use_labels", None)
+            if use is not None:
+                use(choice.labels)
+        source.channels  # noqa: B018 - a label count that does not fit is one sentence now
+
+    def _start(self, source: Source, choice: SourceChoice, record_to: Path | None = None,
+               max_samples: int | None = None) -> None:
+        labels = source.labels
+        thresholds = [self.targets.threshold(lb) for lb in labels]
+        try:
+            stream = LiveStream(source, self.options.filters, thresholds)
+        except UserError:
+            source.stop()
+            raise
+        live = LiveAnalysis(source.sample_rate_hz, labels, envelope_delay_s=stream.worker.delay_s,
+                            targets_uv=thresholds, signal_kind=stream.worker.signal_kind,
+                            stop_fraction=self.options.stop_fraction, stop_consecutive=self.options.stop_consecutive)
+        stream.worker.add_sink(self._on_block)
+        stream.worker.add_sink(live)
+        stream.event_listeners.append(self._on_source_event)
+        self.stream, self.live, self.choice = stream, live, choice
+        self._marks = []
+        self._apply_references(self._person_references(labels))
+        if record_to is not None:
+            try:
+                self.start_recording(record_to, max_samples)
+            except UserError:
+                self.stream = None
+                source.stop()
+                raise
+        stream.start()
+        self._emit(EventType.CONNECTED, f"Streaming from {source.name}.")
+
+    def disconnect(self) -> SavedRecording | None:
+        """Stop recording (the session goes to the records), stop the stream, keep the analysis
+        figures for the view. Returns the saved recording, if one was running."""
+        if self._opening is not None:
+            source, _, fut = self._opening
+            self._opening = None
+            fut.add_done_callback(lambda _f: source.close())
+        stream = self.stream
+        if stream is None:
+            return None
+        saved = self.stop_recording() if stream.recorder is not None else None
+        self.cancel_routines()
+        stream.stop()
+        self.stream = None
+        if self.live is not None:
+            self.live.close()
+        self._emit(EventType.DISCONNECTED, "Disconnected.")
+        return saved
+
+    def restart(self, choice: SourceChoice) -> None:
+        """A new source or exercise mid-session: a new stream in place (recording stops)."""
+        self.disconnect()
+        self.connect(choice)
+
+    # -- while streaming --------------------------------------------------------------------------
+    def _need_stream(self, what: str) -> LiveStream:
+        if self.stream is None:
+            raise UserError(f"Connect to the patch first, then {what}.")
+        return self.stream
+
+    def press(self, pressed: bool) -> None:
+        """The manual exercise: the simulated muscle contracts while pressed."""
+        src = self.source
+        if isinstance(src, SimulatedPatch):
+            src.press(pressed)
+
+    def set_filters(self, filters: FilterSettings) -> None:
+        """New filters from the next block on (``UserError`` when they do not fit the rate)."""
+        stream = self.stream
+        if stream is not None:
+            filters = filters.validated(stream.fs) if stream.worker.signal_kind == "raw" else filters
+            stream.set_settings(filters)
+            if self.live is not None and stream.worker.signal_kind == "raw":
+                self.live.set_envelope_delay(filters.envelope_delay_s(stream.fs))
+        self.options = replace(self.options, filters=filters)
+
+    def set_target(self, index: int, value: float) -> None:
+        """Channel ``index``'s target in its shown unit (% MVIC with a reference, else µV);
+        remembered per muscle (µV) or per person and muscle (% MVIC)."""
+        stream = self._need_stream("set a target")
+        if not (np.isfinite(value) and value > 0):
+            raise UserError("A target must be a positive number.")
+        label = stream.labels[index]
+        ref = self.references.get(label)
+        uv = float(ref.uv(value)) if ref is not None else float(value)
+        th = stream.thresholds.copy()
+        th[index] = uv
+        stream.set_thresholds(th)
+        if self.live is not None:
+            self.live.set_targets(th)
+        if ref is not None:
+            self.targets.set_target_percent(self.person, label, float(value))
+        else:
+            self.targets.set_threshold(label, uv)
+
+    def remeasure_rest(self) -> str:
+        """The onset detector's rest level again, from the next 2 s; returns what to tell the person."""
+        self._need_stream("measure the resting level")
+        assert self.live is not None
+        self.live.remeasure_rest()
+        return f"Relax for {self.live.settings.calibration_s:.0f} s: measuring the resting level…"
+
+    # -- people and %MVIC --------------------------------------------------------------------------
+    def choose_person(self, name: str) -> str:
+        """Switch to ``name`` ("" = nobody): their latest references where they exist, µV elsewhere.
+        Returns a sentence saying what is now shown."""
+        self.person = name.strip()
+        labels = self.stream.labels if self.stream is not None else ()
+        self._apply_references(self._person_references(labels))
+        msg = self._describe_references(labels)
+        self._emit(EventType.PERSON_CHANGED, msg, self.person)
+        return msg
+
+    def _person_references(self, labels: Sequence[str]) -> dict[str, MvicReference]:
+        if not self.person:
+            return {}
+        store = self.store
+        person = store.find_person(self.person) if store is not None else None
+        if store is None or person is None:
+            return {}
+        stored = store.latest_mvic(person.id)
+        return {lb: stored[lb] for lb in labels if lb in stored}
+
+    def _describe_references(self, labels: Sequence[str]) -> str:
+        if not self.person:
+            return "Nobody chosen: levels in µV."
+        if not labels:
+            return f"{self.person} chosen."
+        missing = [display_name(lb) for lb in labels if lb not in self.references]
+        if not self.references:
+            return f"{self.person} has no %MVIC calibration for these muscles: levels in µV."
+        if missing:
+            return f"{self.person}: no %MVIC calibration for {', '.join(missing)} (shown in µV)."
+        return f"{self.person}'s %MVIC references loaded."
+
+    def _apply_references(self, refs: Mapping[str, MvicReference]) -> None:
+        """Targets follow the unit: the person's % MVIC target where a reference exists (40% the
+        first time), the muscle's µV target elsewhere; the live analysis re-expresses every rep."""
+        stream = self.stream
+        if stream is None:
+            self.references = dict(refs)
+            return
+        self.references = {lb: refs[lb] for lb in stream.labels if lb in refs}
+        th = np.array([
+            float(self.references[lb].uv(self.targets.target_percent(self.person, lb)))
+            if lb in self.references else self.targets.threshold(lb)
+            for lb in stream.labels
+        ])
+        stream.set_thresholds(th)
+        if self.live is not None:
+            self.live.set_targets(th)
+            self.live.set_references(self.references)
+
+    def apply_references(self, refs: Mapping[str, MvicReference]) -> None:
+        """Use ``refs`` for this session without storing them (e.g. read from a recording)."""
+        self._apply_references(refs)
+
+    # -- guided routines ---------------------------------------------------------------------------
+    def start_calibration(self, person: str, plan: CalibrationPlan | None = None) -> CalibrationRun:
+        """Guided %MVIC calibration for ``person`` (a new name creates them at ``accept``). The
+        prompts show in ``frame().prompt``; a simulated person follows them."""
+        stream = self._need_stream("calibrate")
+        if not person.strip():
+            raise UserError("Enter the person's name first.")
+        self.cancel_routines()
+        src = stream.source
+
+        def follow(p: Prompt) -> None:  # DSP thread: the simulated person does as told
+            if isinstance(src, SimulatedPatch):
+                src.cue(p.effort if p.contracting else 0.0)
+
+        run = CalibrationRun(stream.fs, stream.labels, plan or CalibrationPlan(), person.strip(), follow)
+        with self._routine_lock:
+            self._calibration = run
+        stream.worker.add_sink(self._routine_sink(run, self._calibration_done))
+        return run
+
+    def _routine_sink(self, run: Routine, done: Callable[[Any], None]) -> Callable[[ProcessedBlock], None]:
+        """Feeds ``run`` until it has what it needs, then removes itself; ``done(run)`` is called
+        on the routine's own thread once the result is worked out."""
+        stream = self.stream
+        assert stream is not None
+        run.on_done = done
+
+        def sink(block: ProcessedBlock) -> None:
+            run(block)
+            if run.have >= run.need:
+                stream.worker.remove_sink(sink)
+
+        return sink
+
+    def _calibration_done(self, run: CalibrationRun) -> None:
+        src = self.source
+        if isinstance(src, SimulatedPatch):
+            src.cue(None)  # back to the scenario
+        with self._routine_lock:
+            if self._calibration is not run:
+                return  # cancelled meanwhile
+        if run.error:
+            with self._routine_lock:
+                self._calibration = None
+            self._emit(EventType.CALIBRATION_FAILED, run.error)
+            return
+        lines = [f"{display_name(r.label)}: reference {r.value_uv:.0f} µV ({r.method}, {r.n_contractions} contractions)"
+                 for r in run.references.values()]
+        self._emit(EventType.CALIBRATION_FINISHED, "\n".join(lines), run)
+
+    @property
+    def calibration(self) -> CalibrationRun | None:
+        with self._routine_lock:
+            return self._calibration
+
+    def accept_calibration(self) -> str:
+        """Store the finished calibration's references for its person and use them now."""
+        run = self.calibration
+        if run is None or not run.done.is_set() or run.error:
+            raise UserError("There is no finished calibration to keep.")
+        store = self.store
+        if store is None:
+            raise UserError("The records cannot be opened, so the calibration cannot be kept.")
+        person = store.find_person(run.person) or store.add_person(run.person)
+        for ref in run.references.values():
+            store.save_mvic(person.id, ref)
+        with self._routine_lock:
+            self._calibration = None
+        self.person = run.person
+        labels = self.stream.labels if self.stream is not None else tuple(run.references)
+        self._apply_references(self._person_references(labels) or run.references)
+        msg = f"Calibrated {run.person}: levels in % MVIC, targets at their saved value ({DEFAULT_TARGET_PERCENT:.0f}% MVIC the first time)."
+        self._emit(EventType.CALIBRATED, msg, run.person)
+        return msg
+
+    def start_contact_check(self, seconds: float | None = None) -> ContactCheck:
+        """A few seconds at rest, then a verdict per electrode (``CONTACT_CHECKED``)."""
+        stream = self._need_stream("check the electrodes")
+        try:
+            mains: float | None = float(stream.source.metadata().get("mains_hz", "") or 0) or None
+        except ValueError:
+            mains = None
+        check = ContactCheck(stream.fs, stream.labels, mains, **({"seconds": seconds} if seconds else {}))
+        with self._routine_lock:
+            self._contact = check
+        stream.worker.add_sink(self._routine_sink(check, self._contact_done))
+        return check
+
+    def _contact_done(self, check: ContactCheck) -> None:
+        with self._routine_lock:
+            if self._contact is not check:
+                return
+            self._contact = None
+        self._emit(EventType.CONTACT_CHECKED, "\n".join(check.sentences()) or (check.error or ""), check)
+
+    def cancel_routines(self) -> None:
+        """Stop a calibration or contact check under way (the simulated person relaxes)."""
+        with self._routine_lock:
+            self._calibration, self._contact = None, None
+        src = self.source
+        if isinstance(src, SimulatedPatch) and src.cued is not None:
+            src.cue(None)
+
+    # -- recording --------------------------------------------------------------------------------
+    @property
+    def recording(self) -> CsvRecorder | None:
+        return self.stream.recorder if self.stream is not None else None
+
+    def _default_path(self) -> Path:
+        folder = self.options.recordings_dir or Path.cwd()
+        stamp = _dt.datetime.now().strftime("%Y-%m-%d_%H%M%S")
+        key = self.choice.scenario if isinstance(self.choice, SimulatedChoice) else "session"
+        path = folder / f"{stamp}_{key}.csv"
+        k = 2
+        while path.exists():  # never overwrite an earlier recording
+            path = folder / f"{stamp}_{key}-{k}.csv"
+            k += 1
+        return path
+
+    def start_recording(self, path: Path | None = None, max_samples: int | None = None) -> Path:
+        """Record to ``path`` (default: a new file in the recordings folder) from the next sample."""
+        stream = self._need_stream("record")
+        path = Path(path) if path is not None else self._default_path()
+        extra: dict[str, str] = {}
+        if self.person:
+            extra["person"] = self.person
+        if self.references:
+            extra["mvic"] = format_mvic(self.references)  # the file carries its own normalisation
+        rec = stream.start_recording(path, extra=extra, max_samples=max_samples)
+        self._emit(EventType.RECORDING_STARTED, f"Recording to {rec.path}.", rec.path)
+        return rec.path
+
+    def stop_recording(self) -> SavedRecording | None:
+        """Close the recording and add the session (with the live figures) to the records."""
+        stream = self.stream
+        if stream is None:
+            return None
+        rec = stream.stop_recording()
+        if rec is None:
+            return None
+        session_id = self._add_session_record(str(rec.path))
+        saved = SavedRecording(rec.path, rec.duration_s, rec.error, session_id)
+        msg = rec.error or f"Saved {rec.duration_s:.1f} s to {rec.path}."
+        self._emit(EventType.RECORDING_SAVED, msg, saved)
+        return saved
+
+    def _add_session_record(self, csv_path: str) -> int | None:
+        store = self.store
+        if store is None or self.live is None or self.choice is None:
+            return None
+        person = store.find_person(self.person) if self.person else None
+        try:
+            return store.add_session(person.id if person else None, self.choice.exercise, csv_path,
+                                     self.live.snapshot().summary()).id
+        except UserError as exc:
+            self._emit(EventType.ERROR, str(exc))
+            return None
+
+    def mark(self, note: str = "") -> int:
+        """A mark at the newest sample of the recording ("mark 3", or "mark 3: note"); returns its
+        number, so a note typed afterwards can be added with ``annotate_mark``."""
+        stream = self.stream
+        if stream is None or stream.recorder is None:
+            raise UserError("Not recording: press Record first, then Mark.")
+        note = " ".join(note.split())  # one line in the CSV
+        number = len(self._marks) + 1
+        stream.mark(f"mark {number}: {note}" if note else f"mark {number}")
+        self._marks.append((stream.worker.processed_samples, note))
+        self._emit(EventType.MARKED, f"Mark {number} added" + (f": {note}" if note else "."), number)
+        return number
+
+    def annotate_mark(self, number: int, note: str) -> None:
+        """A note for mark ``number``, typed after the mark was made (the mark keeps its moment;
+        the note follows as "mark 3 note: …")."""
+        stream = self.stream
+        note = " ".join(note.split())
+        if not note or not 1 <= number <= len(self._marks) or stream is None or stream.recorder is None:
+            return
+        stream.mark(f"mark {number} note: {note}")
+        index, _ = self._marks[number - 1]
+        self._marks[number - 1] = (index, note)
+        self._emit(EventType.MARKED, f"Mark {number}: {note}", number)
+
+    # -- the frame --------------------------------------------------------------------------------
+    def frame(self, n_bins: int = DISPLAY_BINS_PER_WINDOW) -> Frame:
+        """What a view paints now (cheap: the newest display bins and a cached analysis snapshot)."""
+        self.poll()
+        stream = self.stream
+        if stream is None:
+            return Frame(self.state, self.person, self._idle_channels(),
+                         analysis=self.live.snapshot() if self.live is not None else None)
+        worker = stream.worker
+        start, lo, hi, env = aligned_display(worker, n_bins)
+        n = env.shape[1]
+        fs = stream.fs
+        bin_s = worker.display_bin / fs
+        end = start + n
+        t = (np.arange(start, end) - end) * bin_s if n else np.empty(0)
+        now = worker.processed_samples
+        firing = worker.firing.firing.copy()
+        since = worker.firing.since.copy()
+        last = worker.last_envelope.copy()
+        channels = tuple(
+            replace(base, firing=bool(firing[i]), level=float(last[i]),
+                    held_s=(now - since[i]) / fs if firing[i] else 0.0)
+            for i, base in enumerate(self._channel_bases(stream))
+        )
+        for a in (t, lo, hi, env):
+            a.setflags(write=False)
+        rec = stream.recorder
+        with self._routine_lock:
+            cal, contact = self._calibration, self._contact
+        return Frame(
+            State.STREAMING, self.person, channels, t, lo, hi, env,
+            analysis=self.live.snapshot() if self.live is not None else None,
+            status=stream.status(),
+            recording=RecordingState(rec.path, rec.duration_s) if rec is not None else None,
+            marks=tuple(Mark(k, (i - now) / fs, note) for k, (i, note) in enumerate(self._marks, 1)
+                        if now - i <= DISPLAY_WINDOW_S * fs),
+            prompt=cal.prompt if cal is not None and not cal.done.is_set() else None,
+            contact_progress=contact.progress if contact is not None else None,
+            source_name=stream.source.name,
+        )
+
+    def _channel_bases(self, stream: LiveStream) -> list[ChannelFrame]:
+        out = []
+        for i, (label, unit) in enumerate(zip(stream.labels, stream.units)):
+            ref = self.references.get(label)
+            th = float(stream.thresholds[i])
+            if ref is not None:
+                shown, scale, target = ref.unit.replace("%MVIC", "% MVIC"), float(ref.percent(1.0)), float(ref.percent(th))
+            else:
+                shown, scale, target = UNIT_TEXT.get(unit, unit), 1.0, th
+            out.append(ChannelFrame(label, display_name(label), shown, scale, ref, target, th))
+        return out
+
+    def _idle_channels(self) -> tuple[ChannelFrame, ...]:
+        """After Disconnect: the last session's channels, nothing firing."""
+        if self.live is None:
+            return ()
+        return tuple(ChannelFrame(lb, display_name(lb), "", 1.0, None, float("nan"), float("nan"))
+                     for lb in self.live.labels)
+
+    def close(self) -> None:
+        """End the session and close the records (when this controller opened them)."""
+        self.disconnect()
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+    def wait_samples(self, n: int, timeout: float) -> bool:
+        """Block until the DSP has processed ``n`` samples (headless use, tests)."""
+        stream = self.stream
+        return stream.wait_samples(n, timeout) if stream is not None else False

@@ -1,0 +1,114 @@
+"""The traces column: the last rep's headline, one row (tile + trace) per channel, and the
+manual exercise's contract button.
+
+It paints a controller ``Frame``: builds the rows when the channels change, re-labels a row when
+its unit changes (a person chosen or calibrated), shows each frame's data, state and marks, and
+the live analysis (headline, last rep and electrode warnings on the tiles). Rows scroll when they
+do not fit; from four channels on they are compact, so eight fit a 1280 x 720 screen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QLabel, QPushButton, QScrollArea, QVBoxLayout, QWidget
+
+from app.analysis.live import LiveSnapshot
+from app.session.controller import ChannelFrame, Frame
+from app.ui.channel_row import COMPACT_FROM, ChannelRow
+
+
+def _unit_key(ch: ChannelFrame) -> tuple[object, ...]:
+    return (ch.unit, ch.reference, round(ch.target, 3))
+
+
+class ChannelsView(QWidget):
+    """``threshold_changed(index, value)`` in the channel's shown unit; ``unit_changed`` when a
+    row switched unit (the session column says whose references are in use)."""
+
+    threshold_changed = Signal(int, float)
+    unit_changed = Signal()
+
+    def __init__(self, press: Callable[[bool], None], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(8)
+        self.insight = QLabel("")
+        self.insight.setWordWrap(True)  # a long firing-order sentence wraps, never widens the window
+        self.insight.setStyleSheet("color: #0f172a; font-size: 16px; font-weight: 600; padding: 2px 4px;")
+        self.insight.setToolTip("The last rep: which muscle fired first (onset detector, docs/algorithms.md)")
+        self.insight.hide()
+        lay.addWidget(self.insight)
+        box = QWidget()
+        self.rows_layout = QVBoxLayout(box)
+        self.rows_layout.setContentsMargins(0, 0, 0, 0)
+        self.rows_layout.setSpacing(6)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setWidget(box)
+        self.scroll = scroll
+        self.placeholder = QLabel("Press Connect to stream from the patch.\n"
+                                  "The simulated patch is always available, no hardware needed.")
+        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.placeholder.setStyleSheet("color: #64748b; font-size: 16px; padding: 60px;")
+        self.rows_layout.addWidget(self.placeholder)
+        lay.addWidget(scroll, 1)
+        self.contract_btn = QPushButton("Hold to contract  (or hold Space)")
+        self.contract_btn.setObjectName("contract")
+        self.contract_btn.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.contract_btn.pressed.connect(lambda: press(True))
+        self.contract_btn.released.connect(lambda: press(False))
+        lay.addWidget(self.contract_btn)
+        self.rows: list[ChannelRow] = []
+        self._units: list[tuple[object, ...]] = []
+
+    def show_frame(self, frame: Frame) -> None:
+        if frame.streaming and [r.label for r in self.rows] != [c.label for c in frame.channels]:
+            self._build_rows(frame)
+        for i, (row, ch) in enumerate(zip(self.rows, frame.channels)):
+            if not frame.streaming:
+                row.tile.set_idle()
+                continue
+            if _unit_key(ch) != self._units[i]:
+                self._units[i] = _unit_key(ch)
+                row.set_unit(ch)
+                self.unit_changed.emit()
+            row.show_data(frame.times_s, frame.low[i], frame.high[i], frame.envelope[i])
+            row.tile.set_state(ch)
+            row.show_marks(frame.marks, labelled=i == 0)
+        if not frame.streaming:
+            self.insight.hide()
+
+    def _build_rows(self, frame: Frame) -> None:
+        for row in self.rows:
+            row.setParent(None)
+            row.deleteLater()
+        self.placeholder.hide()
+        compact = len(frame.channels) >= COMPACT_FROM
+        self.rows = [ChannelRow(i, ch, compact) for i, ch in enumerate(frame.channels)]
+        self._units = [_unit_key(ch) for ch in frame.channels]
+        for row in self.rows:
+            row.threshold_changed.connect(self.threshold_changed.emit)
+            self.rows_layout.addWidget(row, 1)
+        if self.rows:
+            self.rows[-1].show_time_axis_label()
+        self.insight.setText("")
+        self.insight.show()
+        self.unit_changed.emit()
+
+    def show_snapshot(self, snap: LiveSnapshot, streaming: bool) -> None:
+        """The headline and, per tile, the last rep against the best and an electrode warning."""
+        if streaming:
+            self.insight.setText(snap.last_sentence)
+        for row, ch in zip(self.rows, snap.channels):
+            if ch.reps:
+                best = ch.summary.best_peak if ch.summary else ch.reps[-1].peak
+                u = "%" if ch.unit.startswith("%") else f" {ch.unit}"
+                row.tile.show_rep(f"Last rep {ch.reps[-1].peak:.0f}{u} · best {best:.0f}{u}")
+            if ch.quality is not None:
+                problems = ch.quality.problems()
+                row.tile.show_signal(ch.quality.verdict, problems[0].split(": ", 1)[-1] if problems else "")

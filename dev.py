@@ -2,7 +2,7 @@
 """One-command setup for a fresh Linux machine with only Python 3.11+ (also works on macOS/Windows).
 
     python3 dev.py demo    set up .venv and open GluteFire streaming from the simulated patch
-    python3 dev.py test    set up .venv and run the whole test suite headless
+    python3 dev.py test    set up .venv and run the whole test suite headless (ruff, mypy, pytest)
     python3 dev.py bench   set up .venv (+ bench extra) and run the benchmarks
 
 Setup is idempotent: it reinstalls only when pyproject.toml changed. On Linux it installs the few
@@ -119,6 +119,10 @@ def main(argv: list[str]) -> int:
         ensure_system(display=False)
         ensure_venv("test")
         env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+        for name, check in (("ruff", ["-m", "ruff", "check", "--no-cache", "."]), ("mypy", ["-m", "mypy"])):
+            say(f"{name}…")
+            if subprocess.run([str(PY), *check], cwd=ROOT, env=env).returncode != 0:
+                fail(f"{name} found problems (above); the tests did not run.")
         return subprocess.run([str(PY), "-m", "pytest", "-p", "no:cacheprovider", *rest], cwd=ROOT, env=env).returncode
     if cmd == "bench":
         ensure_system(display=False)

@@ -13,11 +13,14 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from app import __version__
 from app.dsp.filters import MAINS_HZ
 from app.errors import UserError
+
+if TYPE_CHECKING:
+    from app.analysis.mvic import MvicReference
 
 EXIT_USER_ERROR = 2
 
@@ -247,7 +250,7 @@ def _open_store(db: str | None):  # type: ignore[no-untyped-def]
     return Store(db) if db else Store()
 
 
-def _person_references(person: str, db: str | None) -> dict:  # type: ignore[type-arg]
+def _person_references(person: str, db: str | None) -> dict[str, MvicReference]:
     """A stored person's latest %MVIC references by label; one sentence when unknown."""
     store = _open_store(db)
     try:

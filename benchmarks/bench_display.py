@@ -50,16 +50,18 @@ def run(frames: int = 60) -> dict:
     raw, env = out.filtered, out.envelope
     t_full = (np.arange(n) - n) / fs
 
+    from app.muscles import display_name
+    from app.session.controller import ChannelFrame
+
     win = QWidget()
     lay = QVBoxLayout(win)
-    rows = [ChannelRow(i, lb, "uV", 50.0) for i, lb in enumerate(patch.labels)]
+    rows = [ChannelRow(i, ChannelFrame(lb, display_name(lb), "µV", 1.0, None, 50.0, 50.0), compact=True)
+            for i, lb in enumerate(patch.labels)]
     for r in rows:
         lay.addWidget(r)
-    win.resize(1280, 1400)
+    win.resize(1280, 720)  # the smallest screen the window must fit; eight compact rows
     win.show()
     app.processEvents()
-    for i, r in enumerate(rows):
-        r.autoscale(float(env[i].max()) * 1.8)
 
     def naive(k: int) -> None:
         for i, r in enumerate(rows):

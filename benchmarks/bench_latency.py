@@ -21,20 +21,29 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 def run(presses: int = 15) -> dict:
     import tempfile
 
-    from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
     from app.ui.app import configure_pyqtgraph
-    from app.ui.main_window import MainWindow
 
     app = QApplication.instance() or QApplication([])
     configure_pyqtgraph()
-    tmp = Path(tempfile.mkdtemp())
-    win = MainWindow(settings=QSettings(str(tmp / "p.ini"), QSettings.Format.IniFormat), recordings_dir=tmp, seed=2)
-    win.scenario_box.setCurrentIndex(win.scenario_box.findData("manual"))
+    with tempfile.TemporaryDirectory(prefix="glutefire-bench-") as tmp:
+        return _run(app, Path(tmp), presses)
+
+
+def _run(app, tmp: Path, presses: int) -> dict:  # type: ignore[no-untyped-def]
+    from PySide6.QtCore import QSettings
+
+    from app.storage.store import Store
+    from app.ui.main_window import MainWindow
+
+    store = Store(tmp / "records.sqlite3")
+    win = MainWindow(settings=QSettings(str(tmp / "p.ini"), QSettings.Format.IniFormat), recordings_dir=tmp, seed=2,
+                     store=store)
+    win.toolbar.scenario.setCurrentIndex(win.toolbar.scenario.findData("manual"))
     win.show()
     win.connect_source()
-    stream = win.stream
+    stream = win.controller.stream
     assert stream is not None
     # remember when each sample index arrived from the source
     arrivals: list[tuple[int, float]] = []
@@ -74,6 +83,7 @@ def run(presses: int = 15) -> dict:
         pump_until(lambda: False, 0.6)
     win.disconnect_source()
     win.close()
+    store.close()
     return {
         "presses": presses,
         "callback_to_painted_ms_median": round(float(np.median(cb_lat)), 1),

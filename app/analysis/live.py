@@ -176,7 +176,7 @@ class LiveAnalysis:
         self._rule_channels = glutes or list(range(n))
 
     # -- settings from the UI thread ------------------------------------------------------
-    def set_targets(self, targets_uv: Sequence[float]) -> None:
+    def set_targets(self, targets_uv: Sequence[float] | np.ndarray) -> None:
         with self._lock:
             self._targets = np.asarray(targets_uv, float).copy()
 

@@ -172,12 +172,12 @@ class Analysis:
                     out.append(f"    {i:>3} {rep.onset_s:>9.3f} {rep.offset_s:>9.3f} {rep.duration_s:>8.3f} "
                                f"{rep.peak:>8.1f} {rep.mean:>8.1f} {rep.time_above_target_s:>9.2f} "
                                f"{rep.steadiness_cv:>5.2f}")
-        compared = [c for c in self.firing_order if len(c.onsets) >= 2]
+        compared = [con for con in self.firing_order if len(con.onsets) >= 2]
         if compared:
             out.append("")
             out.append("Firing order per contraction")
-            for i, c in enumerate(compared, 1):
-                out.append(f"  {i:>3} {c.start_s:>9.2f} s  {c.sentence()}")
+            for i, con in enumerate(compared, 1):
+                out.append(f"  {i:>3} {con.start_s:>9.2f} s  {con.sentence()}")
             out.append(f"  {self.firing_summary.sentence()}")
         if self.symmetry:
             out.append("")

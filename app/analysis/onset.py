@@ -372,9 +372,9 @@ class OnsetTracker:
             count = cs[:, self.m :] - cs[:, : -self.m]
         else:
             count = above.astype(np.int32)
-        on = count >= self.r
-        any_on = on.any(axis=1)
-        all_on = on.all(axis=1)
+        on: np.ndarray = count >= self.r
+        any_on = np.asarray(on.any(axis=1))
+        all_on = np.asarray(on.all(axis=1))
         events: list[OnsetEvent] = []
         for ch in range(c.shape[0]):
             st = self._state[ch]

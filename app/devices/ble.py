@@ -257,15 +257,15 @@ class BleSource(Source):
                         if value:
                             self._emit_event(SourceEvent(EventKind.BATTERY, f"Battery {value[0]}%.", float(value[0])))
                     if "notify" in ch.properties:
-                        await client.start_notify(
-                            ch,
-                            lambda _c, data: data and self._emit_event(
-                                SourceEvent(EventKind.BATTERY, f"Battery {data[0]}%.", float(data[0]))
-                            ),
-                        )
+                        await client.start_notify(ch, self._on_battery)
                 except Exception:  # battery is extra: a patch that refuses it still streams
                     log.info("battery level of %s not readable", self.name, exc_info=True)
                 return
+
+    def _on_battery(self, _char: object, data: bytearray) -> None:
+        """Battery level notification (0x2A19: one byte, percent)."""
+        if data:
+            self._emit_event(SourceEvent(EventKind.BATTERY, f"Battery {data[0]}%.", float(data[0])))
 
     async def _close(self) -> None:
         if self._reconnect_task is not None:

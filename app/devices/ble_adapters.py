@@ -93,8 +93,8 @@ class GanglionAdapter(ProtocolAdapter):
         self.decoder = ganglion.GanglionDecoder(3)
         self.revision = ""
 
-    n_channels = property(lambda self: ganglion.N_CHANNELS)  # type: ignore[assignment]
-    sample_rate_hz = property(lambda self: ganglion.SAMPLE_RATE_HZ)  # type: ignore[assignment]
+    n_channels = property(lambda self: ganglion.N_CHANNELS)
+    sample_rate_hz = property(lambda self: ganglion.SAMPLE_RATE_HZ)
 
     def metadata(self) -> dict[str, str]:
         return {**super().metadata(), "firmware": self.revision or f"{self.firmware}.x (assumed)"}
@@ -115,8 +115,8 @@ class GanglionAdapter(ProtocolAdapter):
 
 class MyoAdapter(ProtocolAdapter):
     key = "myo"
-    n_channels = property(lambda self: myo.N_CHANNELS)  # type: ignore[assignment]
-    sample_rate_hz = property(lambda self: myo.SAMPLE_RATE_HZ)  # type: ignore[assignment]
+    n_channels = property(lambda self: myo.N_CHANNELS)
+    sample_rate_hz = property(lambda self: myo.SAMPLE_RATE_HZ)
 
     def __init__(self) -> None:
         super().__init__()
@@ -132,10 +132,17 @@ class MyoAdapter(ProtocolAdapter):
     async def start(self, client: BleakClient, on_decoded: OnDecoded) -> None:
         self._on = on_decoded
         for i, uuid in enumerate(myo.EMG_UUIDS):
-            await client.start_notify(
-                uuid, lambda _c, data, i=i: self._deliver(lambda: self.decoder.feed(i, bytes(data)))
-            )
+            await client.start_notify(uuid, self._notify_from(i))
         await self._write_start(client)
+
+
+    def _notify_from(self, index: int) -> Callable[[object, bytearray], None]:
+        """The notification callback of EMG characteristic ``index`` (0..3)."""
+
+        def on_notify(_char: object, data: bytearray) -> None:
+            self._deliver(lambda: self.decoder.feed(index, bytes(data)))
+
+        return on_notify
 
 
 class MyoWareAdapter(ProtocolAdapter):
@@ -148,8 +155,8 @@ class MyoWareAdapter(ProtocolAdapter):
         self.uart = False
         self.decoder = myoware.MyoWareDecoder(1, rate_hz)
 
-    n_channels = property(lambda self: 2 if self.uart else 1)  # type: ignore[assignment]
-    sample_rate_hz = property(lambda self: self.rate_hz)  # type: ignore[assignment]
+    n_channels = property(lambda self: 2 if self.uart else 1)
+    sample_rate_hz = property(lambda self: self.rate_hz)
 
     def metadata(self) -> dict[str, str]:
         return {

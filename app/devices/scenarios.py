@@ -6,8 +6,9 @@ Amplitudes at 100% MVIC are typical surface values for these muscles (hundreds o
 2005, "The ABC of EMG"); the right side is set 20% weaker than the left so symmetry shows.
 Activation rises within 150-200 ms even when the movement is slower: EMG leads force and motion
 (electromechanical delay; Cavanagh & Komi 1979). The exercises come from the product's seed
-articles: isometric holds first (10 s on / 10 s off, as in MyoTrac-style protocols), glute bridges, and the "gluteal amnesia" pattern where the
-hamstring fires before a weak gluteus maximus (Nadler et al. 2001).
+articles: isometric holds first (10 s on / 10 s off, as in MyoTrac-style protocols), glute
+bridges, and the "gluteal amnesia" pattern where the hamstring fires before a weak gluteus
+maximus (Nadler et al. 2001).
 """
 
 from __future__ import annotations

@@ -123,11 +123,11 @@ class Source(ABC):
         """Extra ``key: value`` lines for recordings (firmware, address, battery...)."""
         return {}
 
-    def open(self) -> None:
+    def open(self) -> None:  # noqa: B027 - most sources have nothing to open
         """Get ready to stream (connect to the device); may block for seconds, so callers that
         must stay responsive run it on another thread. Raises ``UserError`` when it cannot."""
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - most sources have nothing to release
         """Release the device after ``open`` when streaming never started (``stop`` otherwise)."""
 
     def start(self, on_block: BlockCallback, on_event: EventCallback | None = None) -> None:

@@ -20,7 +20,7 @@ class RingBuffer:
     def __init__(self, n_channels: int, capacity: int, dtype: type = np.float64) -> None:
         if n_channels < 1 or capacity < 1:
             raise ValueError("ring buffer needs at least one channel and one sample of capacity")
-        self._buf = np.zeros((n_channels, capacity), dtype=dtype)
+        self._buf: np.ndarray = np.zeros((n_channels, capacity), dtype=dtype)
         self._capacity = capacity
         self._total = 0  # samples ever written
         self._lock = threading.Lock()

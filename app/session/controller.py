@@ -585,7 +585,8 @@ class SessionController:
         self.person = run.person
         labels = self.stream.labels if self.stream is not None else tuple(run.references)
         self._apply_references(self._person_references(labels) or run.references)
-        msg = f"Calibrated {run.person}: levels in % MVIC, targets at their saved value ({DEFAULT_TARGET_PERCENT:.0f}% MVIC the first time)."
+        msg = (f"Calibrated {run.person}: levels in % MVIC, targets at their saved value "
+               f"({DEFAULT_TARGET_PERCENT:.0f}% MVIC the first time).")
         self._emit(EventType.CALIBRATED, msg, run.person)
         return msg
 

@@ -78,6 +78,10 @@ class SessionRecord:
     summary: dict[str, Any]
 
 
+def _session(row: tuple[Any, ...]) -> SessionRecord:
+    return SessionRecord(int(row[0]), row[1], str(row[2]), str(row[3]), row[4], json.loads(row[5]))
+
+
 class Store:
     """People, references and sessions in a real SQLite file."""
 
@@ -192,14 +196,14 @@ class Store:
         ).fetchone()
         if row is None:
             raise UserError(f"No session with id {session_id}.")
-        return SessionRecord(*row[:5], json.loads(row[5]))
+        return _session(row)
 
     def all_sessions(self) -> list[SessionRecord]:
         """Every session, anyone's or nobody's, oldest first."""
         rows = self._db.execute(
             "SELECT id, person_id, started_at, exercise, csv_path, summary FROM session ORDER BY started_at, id"
         ).fetchall()
-        return [SessionRecord(*r[:5], json.loads(r[5])) for r in rows]
+        return [_session(r) for r in rows]
 
     def sessions(self, person_id: int) -> list[SessionRecord]:
         rows = self._db.execute(
@@ -207,4 +211,4 @@ class Store:
             " WHERE person_id = ? ORDER BY started_at, id",
             (person_id,),
         ).fetchall()
-        return [SessionRecord(*r[:5], json.loads(r[5])) for r in rows]
+        return [_session(r) for r in rows]

@@ -23,8 +23,8 @@ from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QDoubleSpinBox, QFrame, QGridLayout, QHBoxLayout, QLabel, QWidget
 
 from app.dsp.decimate import DISPLAY_WINDOW_S
-from app.session.controller import ChannelFrame, Mark
 from app.muscles import display_name, short_name
+from app.session.controller import ChannelFrame, Mark
 from app.ui import theme
 
 #: the envelope (>= 0) is the hero; the band-passed trace below zero gets half the room
@@ -185,6 +185,13 @@ class FiringTile(QFrame):
         self._text = ("", "")
 
 
+class _Plot(pg.PlotWidget):
+    """A plot that asks for little height, so the rows share the column's height evenly."""
+
+    def sizeHint(self) -> QSize:
+        return QSize(400, 60)
+
+
 class ChannelRow(QWidget):
     """Tile + plot for one channel; ``threshold_changed(index, value)`` in the shown unit."""
 
@@ -200,7 +207,7 @@ class ChannelRow(QWidget):
         lay.setSpacing(8)
         self.tile = FiringTile(ch.label, compact)
         lay.addWidget(self.tile)
-        self.plot = pg.PlotWidget(background=theme.PLOT_BG)
+        self.plot = _Plot(background=theme.PLOT_BG)
         self.plot.setMenuEnabled(False)
         self.plot.setMouseEnabled(x=False, y=False)
         self.plot.hideButtons()
@@ -227,7 +234,6 @@ class ChannelRow(QWidget):
         self._mark_key: tuple[str, ...] = ()
         lay.addWidget(self.plot, 1)
         self.plot.setMinimumSize(200, 50)
-        self.plot.sizeHint = lambda: QSize(400, 60)  # type: ignore[method-assign]  # rows share the height
         self.setMinimumHeight(60 if compact else 140)
         self.plot.scene().sigMouseClicked.connect(self._clicked)
         self._envelope_peak = 0.0

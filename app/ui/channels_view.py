@@ -50,7 +50,7 @@ class ChannelsView(QWidget):
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setWidget(box)
-        self.scroll = scroll
+        self.scroll_area = scroll
         self.placeholder = QLabel("Press Connect to stream from the patch.\n"
                                   "The simulated patch is always available, no hardware needed.")
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)

@@ -43,7 +43,7 @@ def default_recordings_dir() -> Path:
 class _Bridge(QObject):
     """Carries the controller's events (any thread) to the UI thread as a queued signal."""
 
-    event = Signal(object)
+    happened = Signal(object)
 
 
 def _banner(style: str) -> QLabel:
@@ -68,8 +68,8 @@ class MainWindow(QMainWindow):
             SessionOptions(self.prefs.filters(), frac, reps, self.recordings_dir), self.prefs, store=store)
         self.controller.person = self.prefs.person()
         self._bridge = _Bridge(self)
-        self._bridge.event.connect(self._on_event, Qt.ConnectionType.QueuedConnection)
-        self.controller.listeners.append(self._bridge.event.emit)
+        self._bridge.happened.connect(self._on_event, Qt.ConnectionType.QueuedConnection)
+        self.controller.listeners.append(self._bridge.happened.emit)
         self.frames = 0
         self._snap_version = -1
         self.setWindowTitle(f"GluteFire {__version__} — live glute activation")
@@ -207,7 +207,7 @@ class MainWindow(QMainWindow):
     def _sync_controls(self) -> None:
         self.toolbar.set_state(self.controller.state, self.controller.recording is not None)
 
-    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
         """Space is the contraction key in the manual exercise, whatever has the focus (a combo box
         would otherwise open on it), except while someone types text."""
         if (event.type() in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease)
@@ -380,7 +380,7 @@ class MainWindow(QMainWindow):
     def hide_error(self) -> None:
         self.banner.hide()
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+    def closeEvent(self, event: QCloseEvent) -> None:
         QApplication.instance().removeEventFilter(self)  # type: ignore[union-attr]
         self.disconnect_source()
         self.prefs.sync()

@@ -126,7 +126,7 @@ class Preferences:
         """(fraction of the best, consecutive reps); defaults in ``app.analysis.fatigue``."""
         try:
             frac = float(self.q.value("session/stop_fraction", STOP_FRACTION))  # type: ignore[arg-type]
-            n = int(self.q.value("session/stop_reps", STOP_CONSECUTIVE))  # type: ignore[arg-type]
+            n = int(str(self.q.value("session/stop_reps", STOP_CONSECUTIVE)))
         except (TypeError, ValueError):
             return STOP_FRACTION, STOP_CONSECUTIVE
         return ((frac if 0.5 <= frac <= 1.0 else STOP_FRACTION),

@@ -187,8 +187,8 @@ class SessionToolbar(QToolBar):
         self.connect_btn.setStyle(self.connect_btn.style())  # re-apply the stylesheet for the property
         for w in (self.record_btn, self.mark_btn, self.check_btn):
             w.setEnabled(on)
-        for w in (self.preset, self.source):
-            w.setEnabled(state is State.IDLE)
+        for box in (self.preset, self.source):
+            box.setEnabled(state is State.IDLE)
         self.scenario.setEnabled(self.source.simulated)
         self.record_btn.setText("■ Stop" if recording else "● Record")
         self.record_btn.setProperty("recording", recording)

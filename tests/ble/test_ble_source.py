@@ -48,6 +48,10 @@ class Streamer:
             self.future = self.fake.stream(self.address, self.uuid, rest, self.per_s)
             self.future.add_done_callback(lambda f: setattr(self, "sent", self.sent + f.result()))
 
+    def finished(self) -> bool:
+        """The whole stream has been sent."""
+        return self.future is not None and self.future.done()
+
     def wait(self, timeout: float = 30.0) -> None:
         end = time.monotonic() + timeout
         while (self.future is None or not self.future.done()) and time.monotonic() < end:
@@ -125,7 +129,7 @@ def test_scan_finds_each_device_with_its_protocol(ble_loop, devices):
 
 def test_ganglion_fw3_samples_recorded_in_order(ble_loop, devices, tmp_path):
     _, streamer = devices["ganglion"]
-    src, stream, rec = record(ble_loop, tmp_path, "Ganglion-1a2b", lambda: streamer.future is not None and streamer.future.done())
+    src, stream, rec = record(ble_loop, tmp_path, "Ganglion-1a2b", streamer.finished)
     assert src.protocol == "ganglion" and rec.metadata["firmware"] == "3.1.2"
     # firmware 3 never sends the sample at each packet-id wrap: it is a 1-sample gap, not an error
     sent = encoders.ganglion_fw3_sent_indices(GANGLION_COUNTS.shape[1])
@@ -137,7 +141,7 @@ def test_ganglion_fw3_samples_recorded_in_order(ble_loop, devices, tmp_path):
 
 def test_myo_four_characteristics_merged_in_order_with_battery(ble_loop, devices, tmp_path):
     _, streamer = devices["myo"]
-    src, stream, rec = record(ble_loop, tmp_path, "AA:00:00:00:00:02", lambda: streamer.future is not None and streamer.future.done(),
+    src, stream, rec = record(ble_loop, tmp_path, "AA:00:00:00:00:02", streamer.finished,
                               labels=[f"m{i}" for i in range(8)])
     np.testing.assert_array_equal(rec.data, MYO_COUNTS)
     assert rec.units == ("counts",) * 8
@@ -150,7 +154,7 @@ def test_myo_four_characteristics_merged_in_order_with_battery(ble_loop, devices
 
 def test_myoware_values_resampled_in_order(ble_loop, devices, fake_bluez, tmp_path):
     _, streamer = devices["myoware"]  # no start command: the shield streams once subscribed
-    src, stream, rec = record(ble_loop, tmp_path, "MyoWareSensor1", lambda: streamer.future is not None and streamer.future.done())
+    src, stream, rec = record(ble_loop, tmp_path, "MyoWareSensor1", streamer.finished)
     v = rec.data[0]
     assert rec.sample_rate_hz == 100.0 and "resampling" in rec.metadata
     assert v.size >= 100  # 80 values at 50/s = 1.6 s -> ~160 grid samples
@@ -161,7 +165,7 @@ def test_myoware_values_resampled_in_order(ble_loop, devices, fake_bluez, tmp_pa
 
 def test_openpatch_exact_samples(ble_loop, devices, tmp_path):
     _, streamer = devices["openpatch"]
-    src, stream, rec = record(ble_loop, tmp_path, "GluteFire-ESP32", lambda: streamer.future is not None and streamer.future.done())
+    src, stream, rec = record(ble_loop, tmp_path, "GluteFire-ESP32", streamer.finished)
     assert rec.sample_rate_hz == 1000.0
     np.testing.assert_allclose(rec.data, OPENPATCH_COUNTS * 0.5, atol=5e-4)
     assert src.stats.lost_samples == 0

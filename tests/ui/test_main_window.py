@@ -282,7 +282,7 @@ def test_the_window_fits_1280_by_720_with_any_channel_count(window, qtbot, tmp_p
     assert last_plot.mapTo(window, last_plot.rect().bottomRight()).x() < window.panel.geometry().left()
     n = len(window.rows)
     if n == 8:  # all eight on screen at once, no scrolling
-        assert window.channels.scroll.verticalScrollBar().maximum() == 0
+        assert window.channels.scroll_area.verticalScrollBar().maximum() == 0
     window.grab().save(str(tmp_path / f"window-{n}ch.png"))
 
 
@@ -422,7 +422,7 @@ def test_mvic_calibration_on_the_simulated_person_without_covering_the_traces(wi
     qtbot.waitUntil(lambda: "Squeeze as hard as you can (1 of 3)" in panel.prompt.text(), timeout=4000)
     assert not [w for w in QApplication.topLevelWidgets() if isinstance(w, QDialog) and w.isVisible()]
     routine_box = panel.geometry()
-    viewport = window.channels.scroll.viewport()
+    viewport = window.channels.scroll_area.viewport()
     for row in window.rows:  # every trace in view, none under the prompt
         top = row.mapTo(panel.parentWidget(), row.rect().topLeft()).y()
         bottom = row.mapTo(viewport, row.rect().bottomLeft()).y()

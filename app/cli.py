@@ -11,7 +11,7 @@ import json
 import math
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
@@ -21,6 +21,8 @@ from app.errors import UserError
 
 if TYPE_CHECKING:
     from app.analysis.mvic import MvicReference
+    from app.session.controller import SessionController, SourceChoice
+    from app.storage.store import Store
 
 EXIT_USER_ERROR = 2
 
@@ -45,7 +47,7 @@ def _positive_float(text: str) -> float:
     return v
 
 
-def _mains(allow_off: bool):  # type: ignore[no-untyped-def]
+def _mains(allow_off: bool) -> Callable[[str], float]:
     """A mains frequency typed as 50 or 60 (or 0 / off for no notch), said back in words."""
     words = "0 (off), 50 or 60" if allow_off else "50 or 60"
 
@@ -78,10 +80,8 @@ def _channels(text: str) -> tuple[str, ...]:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from app.devices.protocols import PROTOCOLS
+    """The command line; every list of choices comes from the registry that knows it."""
     from app.devices.scenarios import SCENARIOS
-    from app.devices.simulator import DEFAULT_RATE_HZ
-    from app.dsp.firing import DEFAULT_THRESHOLD_UV
 
     p = _Parser(
         prog="glutefire",
@@ -94,6 +94,18 @@ def build_parser() -> argparse.ArgumentParser:
     g = sub.add_parser("gui", help="open the window (the default)")
     g.add_argument("--scenario", choices=sorted(SCENARIOS), help="simulated patch scenario")
     g.add_argument("--connect", action="store_true", help="start streaming at once")
+    _add_record(sub)
+    sc = sub.add_parser("scan", help="list the EMG patches in Bluetooth range")
+    sc.add_argument("--seconds", type=_positive_float, default=5.0, help="how long to listen")
+    _add_analyze(sub)
+    return p
+
+
+def _add_record(sub: argparse._SubParsersAction) -> None:
+    from app.devices.protocols import PROTOCOLS
+    from app.devices.scenarios import DEFAULT_SCENARIO, SCENARIOS
+    from app.devices.simulator import DEFAULT_RATE_HZ
+    from app.dsp.firing import DEFAULT_THRESHOLD_UV
 
     r = sub.add_parser("record", help="record a session to CSV without the window")
     r.add_argument(
@@ -104,7 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="Bluetooth protocol (detected from the patch's services when not given)")
     r.add_argument("--seconds", type=_positive_float, required=True, help="how long to record")
     r.add_argument("--out", required=True, help="CSV file to write")
-    r.add_argument("--scenario", default="holds", choices=sorted(SCENARIOS))
+    r.add_argument("--scenario", default=DEFAULT_SCENARIO, choices=sorted(SCENARIOS))
     r.add_argument("--rate", type=_positive_float, default=float(DEFAULT_RATE_HZ), help="sample rate (sim), Hz")
     r.add_argument(
         "--channels",
@@ -126,8 +138,9 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--person", help="write this person's latest %%MVIC references into the file")
     r.add_argument("--db", help="the records (SQLite) to look the person up in (default: the app's own)")
 
-    sc = sub.add_parser("scan", help="list the EMG patches in Bluetooth range")
-    sc.add_argument("--seconds", type=_positive_float, default=5.0, help="how long to listen")
+
+def _add_analyze(sub: argparse._SubParsersAction) -> None:
+    from app.analysis.onset import DETECTORS
 
     a = sub.add_parser("analyze", help="onsets, firing order, reps, symmetry, fatigue and signal quality")
     a.add_argument("file", help="GluteFire CSV or any delimited numeric text file")
@@ -138,13 +151,12 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--db", help="the records (SQLite) to look the person up in (default: the app's own)")
     a.add_argument("--mains", type=_mains(allow_off=False), metavar="{50,60}",
                    help="mains frequency for the hum check (default: the file's, else both)")
-    a.add_argument("--detector", choices=["tkeo", "envelope"], default="tkeo",
+    a.add_argument("--detector", choices=DETECTORS, default=DETECTORS[0],
                    help="onset conditioning (docs/algorithms.md); envelope-only devices always use 'envelope'")
     a.add_argument("--no-reps", action="store_true", help="text output: leave out the per-rep lines")
-    return p
 
 
-def _choice(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def _choice(args: argparse.Namespace) -> SourceChoice:
     """What ``record --device`` names: the simulated patch, or a Bluetooth patch by address or name."""
     from app.session.controller import BluetoothChoice, SimulatedChoice
 
@@ -198,27 +210,13 @@ def cmd_record(args: argparse.Namespace) -> int:
     rec = ctl.recording
     assert rec is not None and ctl.source is not None
     fs = ctl.source.sample_rate_hz
-    n = int(round(args.seconds * fs))
     interrupted = False
     try:
-        # a Bluetooth patch may drop and come back: allow time for reconnecting
-        deadline = time.monotonic() + args.seconds / args.speed + (10.0 if args.device == "sim" else 60.0)
-        while rec.rows < n:
-            frame = ctl.frame()
-            if rec.error:
-                raise UserError(rec.error)
-            if frame.status is not None and frame.status.dsp_error:
-                raise UserError(f"Signal processing failed: {frame.status.dsp_error}.")
-            if time.monotonic() > deadline:
-                raise UserError("The patch stopped sending data; the recording so far is saved.")
-            if not args.quiet and sys.stderr.isatty():
-                sys.stderr.write(f"\rrecording {rec.rows / fs:6.1f} s")
-            time.sleep(0.05)
+        _wait_for_recording(ctl, args)
     except KeyboardInterrupt:
         interrupted = True
     finally:
         status = ctl.frame().status
-        ctl.disconnect()
         ctl.close()
     if not args.quiet:
         if sys.stderr.isatty():
@@ -230,6 +228,28 @@ def cmd_record(args: argparse.Namespace) -> int:
             + (" Stopped early by Ctrl+C." if interrupted else "")
         )
     return 130 if interrupted else 0
+
+
+def _wait_for_recording(ctl: SessionController, args: argparse.Namespace) -> None:
+    """Until ``--seconds`` are recorded; a stalled patch, a full disk or a DSP failure end it in
+    one sentence (what was recorded stays saved)."""
+    rec, source = ctl.recording, ctl.source
+    assert rec is not None and source is not None
+    fs = source.sample_rate_hz
+    n = int(round(args.seconds * fs))
+    # a Bluetooth patch may drop and come back: allow time for reconnecting
+    deadline = time.monotonic() + args.seconds / args.speed + (10.0 if args.device == "sim" else 60.0)
+    while rec.rows < n:
+        frame = ctl.frame()
+        if rec.error:
+            raise UserError(rec.error)
+        if frame.status is not None and frame.status.dsp_error:
+            raise UserError(f"Signal processing failed: {frame.status.dsp_error}.")
+        if time.monotonic() > deadline:
+            raise UserError("The patch stopped sending data; the recording so far is saved.")
+        if not args.quiet and sys.stderr.isatty():
+            sys.stderr.write(f"\rrecording {rec.rows / fs:6.1f} s")
+        time.sleep(0.05)
 
 
 def cmd_scan(args: argparse.Namespace) -> int:
@@ -244,7 +264,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
     return 0
 
 
-def _open_store(db: str | None):  # type: ignore[no-untyped-def]
+def _open_store(db: str | None) -> Store:
     from app.storage.store import Store
 
     return Store(db) if db else Store()

@@ -139,18 +139,23 @@ class Analysis:
     def to_table(self, per_rep: bool = True) -> str:
         """A fixed-width text report for a terminal."""
         fs = self.sample_rate_hz
-        out: list[str] = []
-        out.append(f"Recording: {self.duration_s:.1f} s at {fs:g} Hz, {len(self.channels)} channel(s)")
-        out.append(f"Filters: {self.settings.filters.describe(fs)} (envelope delay {self.envelope_delay_s * 1000:.0f} ms)")
-        out.append("")
-        out.append("Signal quality")
-        for c in self.channels:
-            q = c.quality
-            out.append(f"  {display_name(c.name):<20} {q.verdict:<6} {q.reason}")
-        out.append("")
-        out.append("Reps and holds")
-        out.append(f"  {'channel':<20} {'reps':>4} {'mean s':>7} {'best pk':>8} {'mean pk':>8} {'mean':>8} "
-                   f"{'>target s':>9} {'CV':>5}  unit")
+        out: list[str] = [
+            f"Recording: {self.duration_s:.1f} s at {fs:g} Hz, {len(self.channels)} channel(s)",
+            f"Filters: {self.settings.filters.describe(fs)} (envelope delay {self.envelope_delay_s * 1000:.0f} ms)",
+            "",
+            "Signal quality",
+        ]
+        out += [f"  {display_name(c.name):<20} {c.quality.verdict:<6} {c.quality.reason}" for c in self.channels]
+        out += self._rep_lines(per_rep) + self._order_lines() + self._symmetry_lines() + self._fatigue_lines()
+        if self.stop_messages:
+            out += ["", f"Stopping rule ({self.settings.stop_fraction * 100:.0f}% of best)"]
+            out += [f"  {m}" for m in self.stop_messages]
+        return "\n".join(out) + "\n"
+
+    def _rep_lines(self, per_rep: bool) -> list[str]:
+        out = ["", "Reps and holds",
+               f"  {'channel':<20} {'reps':>4} {'mean s':>7} {'best pk':>8} {'mean pk':>8} {'mean':>8} "
+               f"{'>target s':>9} {'CV':>5}  unit"]
         for c in self.channels:
             r = c.rep_summary
             if r is None:
@@ -159,54 +164,46 @@ class Analysis:
             out.append(f"  {display_name(c.name):<20} {r.count:>4} {r.mean_duration_s:>7.2f} {r.best_peak:>8.1f} "
                        f"{r.mean_peak:>8.1f} {r.mean_mean:>8.1f} {r.total_time_above_target_s:>9.1f} "
                        f"{r.mean_steadiness_cv:>5.2f}  {c.unit}")
-        if per_rep:
-            for c in self.channels:
-                if not c.reps:
-                    continue
-                tgt = f", target {c.target:.1f} {c.unit}" if c.target is not None else ""
-                out.append("")
-                out.append(f"  {display_name(c.name)} ({c.unit}{tgt})")
-                out.append(f"    {'#':>3} {'onset s':>9} {'offset s':>9} {'length s':>8} {'peak':>8} {'mean':>8} "
-                           f"{'>target s':>9} {'CV':>5}")
-                for i, rep in enumerate(c.reps, 1):
-                    out.append(f"    {i:>3} {rep.onset_s:>9.3f} {rep.offset_s:>9.3f} {rep.duration_s:>8.3f} "
-                               f"{rep.peak:>8.1f} {rep.mean:>8.1f} {rep.time_above_target_s:>9.2f} "
-                               f"{rep.steadiness_cv:>5.2f}")
+        for c in self.channels if per_rep else ():
+            if not c.reps:
+                continue
+            tgt = f", target {c.target:.1f} {c.unit}" if c.target is not None else ""
+            out += ["", f"  {display_name(c.name)} ({c.unit}{tgt})",
+                    f"    {'#':>3} {'onset s':>9} {'offset s':>9} {'length s':>8} {'peak':>8} {'mean':>8} "
+                    f"{'>target s':>9} {'CV':>5}"]
+            out += [f"    {i:>3} {rep.onset_s:>9.3f} {rep.offset_s:>9.3f} {rep.duration_s:>8.3f} "
+                    f"{rep.peak:>8.1f} {rep.mean:>8.1f} {rep.time_above_target_s:>9.2f} {rep.steadiness_cv:>5.2f}"
+                    for i, rep in enumerate(c.reps, 1)]
+        return out
+
+    def _order_lines(self) -> list[str]:
         compared = [con for con in self.firing_order if len(con.onsets) >= 2]
-        if compared:
-            out.append("")
-            out.append("Firing order per contraction")
-            for i, con in enumerate(compared, 1):
-                out.append(f"  {i:>3} {con.start_s:>9.2f} s  {con.sentence()}")
-            out.append(f"  {self.firing_summary.sentence()}")
-        if self.symmetry:
-            out.append("")
-            out.append(f"Left/right symmetry (SI = (R-L) / mean(L,R) x 100%; flagged above {FLAG_PERCENT:.0f}%)")
-            out.append(f"  {'muscle':<17} {'L peak':>8} {'R peak':>8} {'SI pk':>6} {'L mean':>8} {'R mean':>8} "
-                       f"{'SI mn':>6}  unit")
-            for p in self.symmetry:
-                name = display_name(f"{p.muscle}_L").rsplit(" ", 1)[0]
-                flag = "  FLAG" if p.flagged else ""
-                out.append(f"  {name:<17} {p.left_peak:>8.1f} {p.right_peak:>8.1f} {p.peak_index_percent:>+6.0f} "
-                           f"{p.left_mean:>8.1f} {p.right_mean:>8.1f} {p.mean_index_percent:>+6.0f}  {p.unit}{flag}")
-            for p in self.symmetry:
-                if p.flagged:
-                    out.append(f"  {p.sentence()}")
-        trends = [c for c in self.channels if c.fatigue is not None]
-        if trends:
-            out.append("")
-            out.append("Fatigue (median frequency per contraction)")
-            out.append(f"  {'channel':<20} {'points':>6} {'first Hz':>8} {'last Hz':>8} {'Hz/min':>7} {'%/min':>7}")
-            for c in trends:
-                f = c.fatigue
-                assert f is not None
-                out.append(f"  {display_name(c.name):<20} {len(f.mdf_hz):>6} {f.mdf_hz[0]:>8.0f} {f.mdf_hz[-1]:>8.0f} "
-                           f"{f.mdf_slope_hz_per_min:>+7.1f} {f.mdf_slope_percent_per_min:>+7.1f}")
-        if self.stop_messages:
-            out.append("")
-            out.append("Stopping rule (90% of best)")
-            out.extend(f"  {m}" for m in self.stop_messages)
-        return "\n".join(out) + "\n"
+        if not compared:
+            return []
+        out = ["", "Firing order per contraction"]
+        out += [f"  {i:>3} {con.start_s:>9.2f} s  {con.sentence()}" for i, con in enumerate(compared, 1)]
+        return out + [f"  {self.firing_summary.sentence()}"]
+
+    def _symmetry_lines(self) -> list[str]:
+        if not self.symmetry:
+            return []
+        out = ["", f"Left/right symmetry (SI = (R-L) / mean(L,R) x 100%; flagged above {FLAG_PERCENT:.0f}%)",
+               f"  {'muscle':<17} {'L peak':>8} {'R peak':>8} {'SI pk':>6} {'L mean':>8} {'R mean':>8} {'SI mn':>6}  unit"]
+        for p in self.symmetry:
+            name = display_name(f"{p.muscle}_L").rsplit(" ", 1)[0]
+            flag = "  FLAG" if p.flagged else ""
+            out.append(f"  {name:<17} {p.left_peak:>8.1f} {p.right_peak:>8.1f} {p.peak_index_percent:>+6.0f} "
+                       f"{p.left_mean:>8.1f} {p.right_mean:>8.1f} {p.mean_index_percent:>+6.0f}  {p.unit}{flag}")
+        return out + [f"  {p.sentence()}" for p in self.symmetry if p.flagged]
+
+    def _fatigue_lines(self) -> list[str]:
+        trends = [(c, c.fatigue) for c in self.channels if c.fatigue is not None]
+        if not trends:
+            return []
+        out = ["", "Fatigue (median frequency per contraction)",
+               f"  {'channel':<20} {'points':>6} {'first Hz':>8} {'last Hz':>8} {'Hz/min':>7} {'%/min':>7}"]
+        return out + [f"  {display_name(c.name):<20} {len(f.mdf_hz):>6} {f.mdf_hz[0]:>8.0f} {f.mdf_hz[-1]:>8.0f} "
+                      f"{f.mdf_slope_hz_per_min:>+7.1f} {f.mdf_slope_percent_per_min:>+7.1f}" for c, f in trends]
 
 
 def analyze(raw: np.ndarray, fs: float, labels: Sequence[str], settings: AnalysisSettings | None = None,

@@ -11,12 +11,43 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QLabel, QPushButton, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QPushButton, QScrollArea, QVBoxLayout, QWidget
 
 from app.analysis.live import LiveSnapshot
 from app.session.controller import ChannelFrame, Frame
 from app.ui.channel_row import COMPACT_FROM, ChannelRow
+
+
+class ContractionKey(QObject):
+    """Space is the contraction key in the manual exercise, whatever has the focus in ``window``
+    (a focused combo box would otherwise open on it), except while someone types text. An
+    application-wide event filter: key events reach it before any widget."""
+
+    def __init__(self, window: QWidget, button: QPushButton, press: Callable[[bool], None]) -> None:
+        super().__init__(window)
+        self.window_, self.button, self.press = window, button, press
+        app = QApplication.instance()
+        if app is not None:
+            app.installEventFilter(self)
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        if (event.type() in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease) and self.button.isVisible()
+                and isinstance(obj, QWidget) and obj.window() is self.window_
+                and isinstance(event, QKeyEvent) and event.key() == Qt.Key.Key_Space
+                and not isinstance(QApplication.focusWidget(), QLineEdit)):
+            if not event.isAutoRepeat():
+                down = event.type() == QEvent.Type.KeyPress
+                self.press(down)
+                self.button.setDown(down)
+            return True
+        return super().eventFilter(obj, event)
+
+    def remove(self) -> None:
+        app = QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self)
 
 
 def _unit_key(ch: ChannelFrame) -> tuple[object, ...]:

@@ -12,20 +12,19 @@ from dataclasses import replace
 from pathlib import Path
 
 from platformdirs import user_documents_dir
-from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QObject, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
-from PySide6.QtWidgets import QApplication, QHBoxLayout, QInputDialog, QLabel, QLineEdit, QMainWindow, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QInputDialog, QLabel, QMainWindow, QVBoxLayout, QWidget
 
 from app import __version__
 from app.analysis.live import LiveSnapshot
 from app.devices.scenarios import SCENARIOS
 from app.errors import UserError
 from app.session.controller import EventType, SessionController, SessionEvent, SessionOptions, State
-from app.session.routines import CalibrationPlan
 from app.storage.store import Store
 from app.ui import theme
 from app.ui.channel_row import ChannelRow
-from app.ui.channels_view import ChannelsView
+from app.ui.channels_view import ChannelsView, ContractionKey
 from app.ui.preferences import Preferences
 from app.ui.routine_panel import RoutinePanel
 from app.ui.session_panel import SessionPanel
@@ -90,7 +89,7 @@ class MainWindow(QMainWindow):
         self.frame_timer.timeout.connect(self.refresh)
         self.status_timer = QTimer(self)
         self.status_timer.timeout.connect(self.update_status)
-        QApplication.instance().installEventFilter(self)  # type: ignore[union-attr]  # Space, whatever has focus
+        self._space = ContractionKey(self, self.channels.contract_btn, self.controller.press)
         self._fill_people()
         self._fit_toolbar()
         self._sync_manual_button()
@@ -102,12 +101,11 @@ class MainWindow(QMainWindow):
         tb.record_clicked.connect(self.toggle_record)
         tb.mark_clicked.connect(self.add_mark)
         tb.settings_clicked.connect(self.open_settings)
-        tb.contact_check.connect(self.check_contact)
-        tb.calibrate.connect(self.calibrate)
+        tb.contact_check.connect(lambda: self.routine.check_contact())
+        tb.calibrate.connect(lambda: self.routine.calibrate())
         tb.remeasure.connect(self.remeasure_rest)
         tb.scenario_changed.connect(self._scenario_changed)
         tb.source.chosen.connect(self._sync_manual_button)
-        tb.source.find_requested.connect(self.find_patch)
         mark = QAction(self)
         mark.setShortcut(QKeySequence("M"))
         mark.triggered.connect(self.add_mark)
@@ -129,10 +127,9 @@ class MainWindow(QMainWindow):
         outer.setSpacing(8)
         self.banner = _banner(f"background: {theme.ERROR_BG}; color: {theme.ERROR_FG};")
         self.done_banner = _banner("background: #dcfce7; color: #14532d; font-size: 15px; font-weight: 600;")
-        self.routine = RoutinePanel()
-        self.routine.start_calibration.connect(self._start_calibration)
-        self.routine.accept_calibration.connect(self._accept_calibration)
-        self.routine.cancel.connect(self.controller.cancel_routines)
+        self.routine = RoutinePanel(self.controller)
+        self.routine.message.connect(lambda text: self.status.say(text, 8000))
+        self.routine.calibrated.connect(self._calibrated)
         self.channels = ChannelsView(self.controller.press)
         self.channels.threshold_changed.connect(self._threshold_changed)
         self.channels.unit_changed.connect(self._show_person)
@@ -141,7 +138,7 @@ class MainWindow(QMainWindow):
         outer.addWidget(self.channels, 1)
         self.panel = SessionPanel()
         self.panel.person_box.person_chosen.connect(self._person_chosen)
-        self.panel.person_box.calibrate_new.connect(lambda: self.calibrate(new_person=True))
+        self.panel.person_box.calibrate_new.connect(lambda: self.routine.calibrate(new_person=True))
         columns.addWidget(left, 1)
         columns.addWidget(self.panel)
         return central
@@ -183,16 +180,6 @@ class MainWindow(QMainWindow):
         self._sync_controls()
         self.update_status()
 
-    def find_patch(self) -> None:
-        """Open the scan dialog; a chosen patch becomes the current source."""
-        from app.ui.connect_dialog import ConnectDialog
-
-        last = self.prefs.last_device()
-        dlg = ConnectDialog(self, last_address=last[0] if last else None)
-        self._connect_dialog = dlg
-        if dlg.exec() and dlg.chosen is not None:
-            self.toolbar.source.choose_device(dlg.chosen.address, dlg.chosen.protocol, dlg.chosen.name)
-
     def _scenario_changed(self) -> None:
         self._sync_manual_button()
         if self.controller.state is State.STREAMING:  # a new exercise is a new stream, in place
@@ -206,21 +193,6 @@ class MainWindow(QMainWindow):
 
     def _sync_controls(self) -> None:
         self.toolbar.set_state(self.controller.state, self.controller.recording is not None)
-
-    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
-        """Space is the contraction key in the manual exercise, whatever has the focus (a combo box
-        would otherwise open on it), except while someone types text."""
-        if (event.type() in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease)
-                and self.channels.contract_btn.isVisible()
-                and isinstance(obj, QWidget) and obj.window() is self
-                and event.key() == Qt.Key.Key_Space  # type: ignore[attr-defined]
-                and not isinstance(QApplication.focusWidget(), QLineEdit)):
-            if not event.isAutoRepeat():  # type: ignore[attr-defined]
-                down = event.type() == QEvent.Type.KeyPress
-                self.controller.press(down)
-                self.channels.contract_btn.setDown(down)
-            return True
-        return super().eventFilter(obj, event)
 
     # -- recording, marks, checks ----------------------------------------------------------------
     def toggle_record(self) -> None:
@@ -257,35 +229,6 @@ class MainWindow(QMainWindow):
         dlg.show()
         self.mark_dialog = dlg
 
-    def check_contact(self) -> None:
-        try:
-            self.routine.contact_started(self.controller.start_contact_check().seconds)
-        except UserError as exc:
-            self.status.say(str(exc))
-
-    def calibrate(self, new_person: bool = False) -> None:
-        if self.controller.state is not State.STREAMING:
-            self.status.say("Connect to the patch first, then calibrate.")
-            return
-        self.routine.ask_calibration(self.controller.people(), "" if new_person else self.controller.person)
-
-    def _start_calibration(self, person: str, plan: CalibrationPlan) -> None:
-        try:
-            self.controller.start_calibration(person, plan)
-        except UserError as exc:
-            self.routine.calibration_failed(str(exc))
-
-    def _accept_calibration(self) -> None:
-        try:
-            msg = self.controller.accept_calibration()
-        except UserError as exc:
-            self.routine.calibration_failed(str(exc))
-            return
-        self.routine.hide()
-        self.prefs.set_person(self.controller.person)
-        self._fill_people()
-        self.status.say(msg, 8000)
-
     def remeasure_rest(self) -> None:
         try:
             self.channels.insight.setText(self.controller.remeasure_rest())
@@ -305,6 +248,10 @@ class MainWindow(QMainWindow):
             self.controller.options = replace(self.controller.options, stop_fraction=frac, stop_consecutive=reps)
 
     # -- people -----------------------------------------------------------------------------------
+    def _calibrated(self) -> None:
+        self.prefs.set_person(self.controller.person)
+        self._fill_people()
+
     def _fill_people(self) -> None:
         self.panel.person_box.fill(self.controller.people(), self.controller.person)
         self._show_person()
@@ -381,7 +328,7 @@ class MainWindow(QMainWindow):
         self.banner.hide()
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        QApplication.instance().removeEventFilter(self)  # type: ignore[union-attr]
+        self._space.remove()
         self.disconnect_source()
         self.prefs.sync()
         super().closeEvent(event)

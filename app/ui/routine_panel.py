@@ -21,7 +21,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.session.controller import Frame
+from app.errors import UserError
+from app.session.controller import Frame, SessionController, State
 from app.session.routines import CONTACT_CHECK_S, CalibrationPlan
 
 EFFORTS = (("Maximal (100%)", 1.0), ("Submaximal, 50% effort (pain)", 0.5), ("Submaximal, 30% effort", 0.3))
@@ -34,14 +35,15 @@ QLabel#prompt[phase="contract"] { color: #15803d; }
 
 
 class RoutinePanel(QFrame):
-    """Signals carry what the person chose; the window calls the controller."""
+    """Drives the controller's routines; ``message`` carries a sentence for the status line and
+    ``calibrated`` says a calibration was kept (the person list changed)."""
 
-    start_calibration = Signal(str, object)  # person, CalibrationPlan
-    accept_calibration = Signal()
-    cancel = Signal()
+    message = Signal(str)
+    calibrated = Signal()
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, controller: SessionController, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.controller = controller
         self.setObjectName("routine")
         self.setStyleSheet(STYLE)
         lay = QVBoxLayout(self)
@@ -83,7 +85,7 @@ class RoutinePanel(QFrame):
         self.start_btn.clicked.connect(self._start)
         self.use_btn = QPushButton("Use these references")
         self.use_btn.setObjectName("primary")
-        self.use_btn.clicked.connect(self.accept_calibration.emit)
+        self.use_btn.clicked.connect(self._accept)
         self.close_btn = QPushButton("Cancel")
         self.close_btn.clicked.connect(self._close)
         row.addWidget(self.start_btn)
@@ -96,6 +98,14 @@ class RoutinePanel(QFrame):
         self.hide()
 
     # -- calibration ---------------------------------------------------------------------------
+    def calibrate(self, new_person: bool = False) -> None:
+        """Step 1 of the calibration, for the current person (or someone new)."""
+        ctl = self.controller
+        if ctl.state is not State.STREAMING:
+            self.message.emit("Connect to the patch first, then calibrate.")
+            return
+        self.ask_calibration(ctl.people(), "" if new_person else ctl.person)
+
     def ask_calibration(self, people: list[str], person: str, plan: CalibrationPlan | None = None) -> None:
         """Step 1: whom to calibrate and how hard."""
         self.plan = plan or CalibrationPlan()
@@ -126,7 +136,21 @@ class RoutinePanel(QFrame):
         self._show(progress=True)
         self.prompt.setStyleSheet("")
         self.result.setText("")
-        self.start_calibration.emit(name, plan)
+        try:
+            self.controller.start_calibration(name, plan)
+        except UserError as exc:
+            self.calibration_failed(str(exc))
+
+    def _accept(self) -> None:
+        try:
+            msg = self.controller.accept_calibration()
+        except UserError as exc:
+            self.calibration_failed(str(exc))
+            return
+        self.mode = ""
+        self.hide()
+        self.calibrated.emit()
+        self.message.emit(msg)
 
     def calibration_finished(self, text: str) -> None:
         self._show(use=True)
@@ -145,6 +169,12 @@ class RoutinePanel(QFrame):
         self.result.setText(text)
 
     # -- contact check -------------------------------------------------------------------------
+    def check_contact(self) -> None:
+        try:
+            self.contact_started(self.controller.start_contact_check().seconds)
+        except UserError as exc:
+            self.message.emit(str(exc))
+
     def contact_started(self, seconds: float = CONTACT_CHECK_S) -> None:
         self.mode = "contact"
         self.title.setText("Check electrode contact")
@@ -204,4 +234,4 @@ class RoutinePanel(QFrame):
     def _close(self) -> None:
         self.mode = ""
         self.hide()
-        self.cancel.emit()
+        self.controller.cancel_routines()

@@ -26,9 +26,9 @@ def device_key(address: str, protocol: str, name: str) -> str:
 
 
 class SourceBox(QComboBox):
-    """The simulated patch, the remembered Bluetooth patches, and "Find a Bluetooth patch…"."""
+    """The simulated patch, the remembered Bluetooth patches, and "Find a Bluetooth patch…"
+    (which opens the scan dialog; the patch chosen there becomes the source)."""
 
-    find_requested = Signal()
     chosen = Signal()
 
     def __init__(self, prefs: Preferences, parent: QWidget | None = None) -> None:
@@ -59,6 +59,16 @@ class SourceBox(QComboBox):
             self.setItemData(idx, f"{name or address} ({kind}, {address})", Qt.ItemDataRole.ToolTipRole)
         return idx
 
+    def find_patch(self) -> None:
+        """The scan dialog (scans in the background); the patch chosen becomes the source."""
+        from app.ui.connect_dialog import ConnectDialog
+
+        last = self.prefs.last_device()
+        dlg = ConnectDialog(self.window(), last_address=last[0] if last else None)
+        self.dialog = dlg
+        if dlg.exec() and dlg.chosen is not None:
+            self.choose_device(dlg.chosen.address, dlg.chosen.protocol, dlg.chosen.name)
+
     def choose_device(self, address: str, protocol: str, name: str) -> None:
         self.prefs.set_last_device(address, protocol, name)
         self.setCurrentIndex(self.add_device(address, protocol, name))
@@ -67,7 +77,7 @@ class SourceBox(QComboBox):
     def _activated(self, index: int) -> None:
         if self.itemData(index) == SCAN_KEY:
             self.setCurrentIndex(self._index)
-            self.find_requested.emit()
+            self.find_patch()
             return
         self._index = index
         self.prefs.set_last_source(str(self.currentData()))
@@ -96,7 +106,7 @@ def _box(tip: str) -> QComboBox:
 class SessionToolbar(QToolBar):
     """Signals: ``connect_clicked``, ``record_clicked``, ``mark_clicked``, ``settings_clicked``,
     ``contact_check``, ``calibrate``, ``remeasure``, ``scenario_changed``, ``preset_changed``;
-    the source box has its own (``source.chosen``, ``source.find_requested``)."""
+    the source box has its own (``source.chosen``)."""
 
     connect_clicked = Signal()
     record_clicked = Signal()

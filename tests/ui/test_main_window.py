@@ -394,7 +394,7 @@ def test_live_firing_order_sentence_for_amnesia(window, qtbot, tmp_path):
 
 def test_contact_check_says_each_channel_is_good(window, qtbot, tmp_path):
     window.connect_source()
-    window.check_contact()
+    window.toolbar.contact_check.emit()  # Check ▾ → Check electrode contact
     panel = window.routine
     assert panel.isVisible() and "Relax" in panel.prompt.text()
     qtbot.waitUntil(lambda: "good contact" in panel.result.text(), timeout=6000)
@@ -412,7 +412,7 @@ def test_mvic_calibration_on_the_simulated_person_without_covering_the_traces(wi
 
     choose(window.toolbar.scenario, "bridges")
     window.connect_source()
-    window.calibrate()
+    window.toolbar.calibrate.emit()  # Check ▾ → Calibrate %MVIC…
     panel = window.routine
     assert panel.isVisible() and panel.form.isVisible()
     panel.plan = CalibrationPlan(contractions=3, contract_s=1.5, rest_s=1.5, settle_s=1.5)

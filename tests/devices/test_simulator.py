@@ -120,3 +120,27 @@ def test_every_scenario_has_a_name_and_runs():
         patch = SimulatedPatch(labels=("gluteus_maximus_L", "hamstring_R"), scenario=key)
         x = offline(patch, 3.0)
         assert x.shape == (2, 3000) and np.isfinite(x).all()
+
+
+def test_the_simulated_person_follows_prompts_whatever_the_scenario():
+    """Told to squeeze, every muscle contracts at that effort of its MVIC amplitude (after a short
+    ramp); told to rest, it relaxes; cue(None) gives the scenario back."""
+    from app.devices.scenarios import MVIC_UV, RIGHT_SIDE_FACTOR
+
+    labels = ("gluteus_maximus_L", "hamstring_R")
+    patch = SimulatedPatch(labels=labels, sample_rate_hz=1000, scenario="holds")  # a hold at 2 s
+    model = EmgModel(1000.0, 2, np.random.default_rng(3))
+    patch.cue(0.0)
+    rest = patch.generate(2500, model)  # the scenario's hold would start at 2 s: the person rests
+    assert np.std(rest[0, 2100:]) < 15.0
+    patch.cue(1.0)
+    squeeze = patch.generate(3000, model)[:, 500:]  # after the 150 ms ramp
+    assert np.std(squeeze[0]) == pytest.approx(MVIC_UV["gluteus_maximus"], rel=0.15)
+    assert np.std(squeeze[1]) == pytest.approx(MVIC_UV["hamstring"] * RIGHT_SIDE_FACTOR, rel=0.15)
+    patch.cue(0.5)
+    half = patch.generate(3000, model)[:, 500:]
+    assert np.std(half[0]) == pytest.approx(0.5 * MVIC_UV["gluteus_maximus"], rel=0.15)
+    patch.cue(None)
+    assert patch.cued is None
+    with pytest.raises(ValueError):
+        patch.cue(2.0)

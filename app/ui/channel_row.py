@@ -281,7 +281,8 @@ class ChannelRow(QWidget):
     def _set_ymax(self, y: float) -> None:
         if y != self.y_max:
             self.y_max = y
-            self.plot.getPlotItem().setYRange(-y * Y_BELOW, y, padding=0)
+            # a little room above the top tick, so its label is not cut by the plot's edge
+            self.plot.getPlotItem().setYRange(-y * Y_BELOW, y * 1.04, padding=0)
 
     def show_data(self, t: np.ndarray, lo: np.ndarray, hi: np.ndarray, env: np.ndarray) -> None:
         """Draw one frame: t are bin times (s, <= 0), lo/hi/env per bin in the signal's unit."""

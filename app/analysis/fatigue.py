@@ -199,9 +199,20 @@ class FatigueTrend:
         return (f"Median frequency {first:.0f} -> {last:.0f} Hz over {len(self.mdf_hz)} points "
                 f"({_signed(self.mdf_slope_percent_per_min, 1)} ± {self.mdf_slope_se_percent_per_min:.1f} %/min), {trend}.")
 
+    def fitted_mdf_hz(self) -> tuple[float, float]:
+        """The regression line's MDF at the first and the last point: what the verdict rests on
+        (single contractions scatter by several Hz, so first -> last can say "114 -> 94 Hz" on a
+        steady trend)."""
+        t = np.asarray(self.times_s)
+        y = np.asarray(self.mdf_hz)
+        slope = self.mdf_slope_hz_per_min / 60.0
+        at = float(np.mean(y)) + slope * (t[[0, -1]] - float(np.mean(t)))
+        return float(at[0]), float(at[1])
+
     def plain(self) -> str:
-        """For the person: the verdict first, then what it rests on, without statistics."""
-        first, last = self.mdf_hz[0], self.mdf_hz[-1]
+        """For the person: the verdict first, then what it rests on (the fitted trend, not the
+        scatter of single reps), without statistics."""
+        first, last = self.fitted_mdf_hz()
         freq = f"median frequency {first:.0f} → {last:.0f} Hz"
         slope = abs(self.mdf_slope_percent_per_min)
         if self.word == "tiring":

@@ -227,6 +227,8 @@ class MainWindow(QMainWindow):
         dlg.setModal(False)  # the traces and the recording go on while typing
         dlg.textValueSelected.connect(lambda text: self.controller.annotate_mark(number, text))
         dlg.show()
+        dlg.raise_()
+        dlg.activateWindow()  # typing goes into the note, not to the window's keys (M, Space)
         self.mark_dialog = dlg
 
     def remeasure_rest(self) -> None:

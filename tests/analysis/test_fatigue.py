@@ -126,5 +126,9 @@ def test_plain_fatigue_words_have_no_negative_zero():
     assert flat.word == "steady" and flat.plain() == "steady: median frequency 110 → 110 Hz"
     assert "-0" not in flat.sentence() and "(0.0 ±" in flat.sentence()
     tired = FatigueTrend([0.0, 10.0, 20.0, 30.0, 40.0, 50.0], [115.0, 108.0, 101.0, 95.0, 89.0, 83.0],
-                         [120.0] * 6, -38.0, -33.0, mdf_slope_se_percent_per_min=1.0)
-    assert tired.plain() == "tiring: median frequency 115 → 83 Hz, falling about 33% a minute"
+                         [120.0] * 6, -38.16, -33.0, mdf_slope_se_percent_per_min=1.0)
+    assert tired.plain() == "tiring: median frequency 114 → 83 Hz, falling about 33% a minute"
+    # steady but scattered: the words use the fitted line, not the first and last rep
+    scatter = FatigueTrend([0.0, 10.0, 20.0, 30.0, 40.0, 50.0], [114.0, 100.0, 108.0, 104.0, 110.0, 94.0],
+                           [120.0] * 6, -0.5, -0.5, mdf_slope_se_percent_per_min=2.0)
+    assert scatter.plain().startswith("steady: median frequency 105 → 105 Hz")

@@ -25,7 +25,7 @@ from __future__ import annotations
 import concurrent.futures
 import datetime as _dt
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
@@ -44,7 +44,7 @@ from app.dsp.filters import FilterSettings
 from app.dsp.firing import DEFAULT_THRESHOLD_UV
 from app.dsp.worker import ProcessedBlock, aligned_display
 from app.errors import UserError
-from app.muscles import display_name
+from app.muscles import display_name, short_name
 from app.session.routines import CalibrationPlan, CalibrationRun, ContactCheck, Prompt, Routine
 from app.session.stream import LiveStream, StreamStatus
 from app.storage.csvformat import format_mvic
@@ -240,6 +240,14 @@ class SessionOptions:
 Listener = Callable[[SessionEvent], None]
 
 
+def describe_references(refs: Iterable[MvicReference]) -> str:
+    """'References (maximal, 3 contractions): Glute max L 329 µV, Hamstring L 293 µV.'"""
+    refs = list(refs)
+    how = sorted({f"{r.method}, {r.n_contractions} contractions" for r in refs})
+    values = ", ".join(f"{short_name(r.label)} {r.value_uv:.0f} µV" for r in refs)
+    return f"References ({'; '.join(how)}): {values}."
+
+
 class SessionController:
     """Runs one session at a time; see the module docstring for the threading rules."""
 
@@ -261,6 +269,7 @@ class SessionController:
         self._calibration: CalibrationRun | None = None
         self._contact: ContactCheck | None = None
         self._routine_lock = threading.Lock()
+        self._restart_analysis = False  # set on a routine's thread, done on the caller's
 
     # -- events ---------------------------------------------------------------------------------
     def _emit(self, type_: EventType, message: str = "", data: Any = None) -> None:
@@ -368,13 +377,10 @@ class SessionController:
         except UserError:
             source.stop()
             raise
-        live = LiveAnalysis(source.sample_rate_hz, labels, envelope_delay_s=stream.worker.delay_s,
-                            targets_uv=thresholds, signal_kind=stream.worker.signal_kind,
-                            stop_fraction=self.options.stop_fraction, stop_consecutive=self.options.stop_consecutive)
         stream.worker.add_sink(self._on_block)
-        stream.worker.add_sink(live)
         stream.event_listeners.append(self._on_source_event)
-        self.stream, self.live, self.choice = stream, live, choice
+        self.stream, self.choice = stream, choice
+        self._new_analysis()
         self._marks = []
         self._apply_references(self._person_references(labels))
         if record_to is not None:
@@ -386,6 +392,22 @@ class SessionController:
                 raise
         stream.start()
         self._emit(EventType.CONNECTED, f"Streaming from {source.name}.")
+
+    def _new_analysis(self) -> None:
+        """A fresh live analysis on the stream (at connect, and after a calibration: its maximal
+        contractions are not exercise reps); it measures the rest level again first."""
+        stream = self.stream
+        assert stream is not None
+        old = self.live
+        if old is not None:
+            stream.worker.remove_sink(old)
+            old.close()
+        live = LiveAnalysis(stream.fs, stream.labels, envelope_delay_s=stream.worker.delay_s,
+                            targets_uv=list(stream.thresholds), signal_kind=stream.worker.signal_kind,
+                            stop_fraction=self.options.stop_fraction, stop_consecutive=self.options.stop_consecutive)
+        live.set_references(self.references)
+        stream.worker.add_sink(live)
+        self.live = live
 
     def disconnect(self) -> SavedRecording | None:
         """Stop recording (the session goes to the records), stop the stream, keep the analysis
@@ -555,14 +577,13 @@ class SessionController:
         with self._routine_lock:
             if self._calibration is not run:
                 return  # cancelled meanwhile
+        self._restart_analysis = True  # the calibration's contractions are not the session's reps
         if run.error:
             with self._routine_lock:
                 self._calibration = None
             self._emit(EventType.CALIBRATION_FAILED, run.error)
             return
-        lines = [f"{display_name(r.label)}: reference {r.value_uv:.0f} µV ({r.method}, {r.n_contractions} contractions)"
-                 for r in run.references.values()]
-        self._emit(EventType.CALIBRATION_FINISHED, "\n".join(lines), run)
+        self._emit(EventType.CALIBRATION_FINISHED, describe_references(run.references.values()), run)
 
     @property
     def calibration(self) -> CalibrationRun | None:
@@ -644,6 +665,7 @@ class SessionController:
         if self.references:
             extra["mvic"] = format_mvic(self.references)  # the file carries its own normalisation
         rec = stream.start_recording(path, extra=extra, max_samples=max_samples)
+        self._marks = []  # each recording numbers its marks from 1
         self._emit(EventType.RECORDING_STARTED, f"Recording to {rec.path}.", rec.path)
         return rec.path
 
@@ -702,6 +724,9 @@ class SessionController:
     def frame(self, n_bins: int = DISPLAY_BINS_PER_WINDOW) -> Frame:
         """What a view paints now (cheap: the newest display bins and a cached analysis snapshot)."""
         self.poll()
+        if self._restart_analysis and self.stream is not None:
+            self._restart_analysis = False
+            self._new_analysis()
         stream = self.stream
         if stream is None:
             return Frame(self.state, self.person, self._idle_channels(),

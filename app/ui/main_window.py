@@ -70,7 +70,7 @@ class MainWindow(QMainWindow):
         self._bridge.happened.connect(self._on_event, Qt.ConnectionType.QueuedConnection)
         self.controller.listeners.append(self._bridge.happened.emit)
         self.frames = 0
-        self._snap_version = -1
+        self._snap: LiveSnapshot | None = None
         self.setWindowTitle(f"GluteFire {__version__} — live glute activation")
         icon = Path(__file__).resolve().parents[2] / "assets" / "glutefire.svg"
         if icon.exists():  # source checkout; bundles ship it under assets/ too
@@ -165,7 +165,7 @@ class MainWindow(QMainWindow):
         if self.controller.state is State.CONNECTING:
             self.status.say(f"Connecting to {tb.source.currentText()}…", 60_000)
         self.done_banner.hide()
-        self._snap_version = -1
+        self._snap = None
         self.frame_timer.start(FRAME_MS)
         self.status_timer.start(STATUS_MS)
         self.refresh()
@@ -186,9 +186,11 @@ class MainWindow(QMainWindow):
             self.disconnect_source()
             self.connect_source()
 
+    def _manual(self) -> bool:
+        return self.toolbar.source.simulated and SCENARIOS[self.toolbar.scenario_key].manual
+
     def _sync_manual_button(self) -> None:
-        tb = self.toolbar
-        self.channels.contract_btn.setVisible(tb.source.simulated and SCENARIOS[tb.scenario_key].manual)
+        self.channels.contract_btn.setVisible(self._manual())
         self._sync_controls()
 
     def _sync_controls(self) -> None:
@@ -277,14 +279,15 @@ class MainWindow(QMainWindow):
         """One display frame: the controller's newest ``Frame``, painted."""
         frame = self.controller.frame()
         self.channels.show_frame(frame)
-        if frame.analysis is not None and frame.analysis.version != self._snap_version:
+        if frame.analysis is not None and frame.analysis is not self._snap:
             self.show_snapshot(frame.analysis)
         self.routine.show_frame(frame)
+        self.channels.contract_btn.setVisible(self._manual() and not self.routine.running)
         self.frames += 1
 
     def show_snapshot(self, snap: LiveSnapshot) -> None:
         """What the live analysis found: the headline, the session column, the tiles, the stop cue."""
-        self._snap_version = snap.version
+        self._snap = snap
         self.panel.show_snapshot(snap)
         self.channels.show_snapshot(snap, self.controller.state is State.STREAMING)
         if snap.stop_message and not self.done_banner.isVisible():

@@ -47,11 +47,16 @@ class RoutinePanel(QFrame):
         self.setObjectName("routine")
         self.setStyleSheet(STYLE)
         lay = QVBoxLayout(self)
-        lay.setContentsMargins(14, 10, 14, 10)
-        lay.setSpacing(6)
+        lay.setContentsMargins(14, 8, 14, 8)
+        lay.setSpacing(4)
+        head = QHBoxLayout()
         self.title = QLabel("")
         self.title.setStyleSheet("font-weight: 700; font-size: 14px;")
-        lay.addWidget(self.title)
+        head.addWidget(self.title, 1)
+        self.close_btn = QPushButton("Cancel")
+        self.close_btn.clicked.connect(self._close)
+        head.addWidget(self.close_btn)
+        lay.addLayout(head)
         self.form = QWidget()
         form = QHBoxLayout(self.form)
         form.setContentsMargins(0, 0, 0, 0)
@@ -66,6 +71,10 @@ class RoutinePanel(QFrame):
         for text, value in EFFORTS:
             self.effort.addItem(text, value)
         form.addWidget(self.effort)
+        self.start_btn = QPushButton("Start")
+        self.start_btn.setObjectName("primary")
+        self.start_btn.clicked.connect(self._start)
+        form.addWidget(self.start_btn)
         lay.addWidget(self.form)
         self.prompt = QLabel("")
         self.prompt.setObjectName("prompt")
@@ -79,19 +88,12 @@ class RoutinePanel(QFrame):
         self.result.setWordWrap(True)
         self.result.setStyleSheet("font-size: 14px;")
         lay.addWidget(self.result)
-        row = QHBoxLayout()
-        self.start_btn = QPushButton("Start")
-        self.start_btn.setObjectName("primary")
-        self.start_btn.clicked.connect(self._start)
         self.use_btn = QPushButton("Use these references")
         self.use_btn.setObjectName("primary")
         self.use_btn.clicked.connect(self._accept)
-        self.close_btn = QPushButton("Cancel")
-        self.close_btn.clicked.connect(self._close)
-        row.addWidget(self.start_btn)
+        row = QHBoxLayout()
         row.addWidget(self.use_btn)
         row.addStretch(1)
-        row.addWidget(self.close_btn)
         lay.addLayout(row)
         self.plan = CalibrationPlan()
         self.mode = ""
@@ -216,6 +218,11 @@ class RoutinePanel(QFrame):
         if p.phase == "contract":
             return start + plan.contract_s - p.seconds_left
         return start + period - p.seconds_left
+
+    @property
+    def running(self) -> bool:
+        """A routine is under way (the prompts drive the person, not the contract button)."""
+        return self.isVisible() and self.progress.isVisible()
 
     def _show(self, form: bool = False, start: bool = False, use: bool = False, progress: bool = False) -> None:
         self.form.setVisible(form)

@@ -162,7 +162,7 @@ class SessionPanel(QFrame):
                   self.fatigue, self.symmetry_head, self.symmetry, self.signal_head, self.signal):
             self.lay.addWidget(w)
         self.lay.addStretch(1)
-        self._version = -1
+        self._snap: LiveSnapshot | None = None
         self._cells: list[QLabel] = []
         self._grid: list[list[QLabel]] = []
         self._grid_names: tuple[str, ...] = ()
@@ -175,7 +175,7 @@ class SessionPanel(QFrame):
             self.person.setText(f"{name} — " + ("levels in % MVIC" if calibrated else "not calibrated: levels in µV"))
 
     def clear(self, status: str) -> None:
-        self._version = -1
+        self._snap = None
         self.order.setText(status)
         for w in (self.order_summary, self.reps_head, self.reps_box, self.reps_note, self.effort_head,
                   self.effort, self.effort_note, self.fatigue_head, self.fatigue, self.symmetry_head,
@@ -184,9 +184,9 @@ class SessionPanel(QFrame):
         self.order_head.setVisible(False)
 
     def show_snapshot(self, snap: LiveSnapshot) -> None:
-        if snap.version == self._version:
+        if snap is self._snap:  # snapshots are rebuilt only when something changed
             return
-        self._version = snap.version
+        self._snap = snap
         multi = len(snap.channels) > 1
         self.order_head.setVisible(multi)
         fs = snap.firing_summary

@@ -181,8 +181,12 @@ def test_calibration_prompts_the_simulated_person_who_contracts_each_time(ctl, s
     assert glute.n_contractions == 3 and ham.n_contractions == 3
     assert glute.value_uv == pytest.approx(MVIC_UV["gluteus_maximus"], rel=0.1)
     assert ham.value_uv == pytest.approx(MVIC_UV["hamstring"], rel=0.1)
-    assert "Gluteus maximus L: reference" in ev.message
+    assert ev.message.startswith("References (maximal, 3 contractions): Glute max L ")
+    assert ", Hamstring L " in ev.message and ev.message.endswith(" µV.")
     assert ctl.source.cued is None  # back to the scenario
+    before = ctl.live
+    ctl.frame()  # the calibration's maximal contractions are not the session's reps
+    assert ctl.live is not before and ctl.live.snapshot().rep_count == 0 and not ctl.live.snapshot().ready
     msg = ctl.accept_calibration()
     assert msg.startswith("Calibrated Bo New")
     person = store.find_person("Bo New")

@@ -13,11 +13,29 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QPushButton, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QComboBox,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QScrollArea,
+    QTextEdit,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app.analysis.live import LiveSnapshot
 from app.session.controller import ChannelFrame, Frame
 from app.ui.channel_row import COMPACT_FROM, ChannelRow
+
+
+def _typing(widget: QWidget | None) -> bool:
+    """Someone is typing text there (an editable combo box keeps the focus itself)."""
+    if isinstance(widget, QComboBox):
+        return widget.isEditable()
+    return isinstance(widget, (QLineEdit, QTextEdit, QPlainTextEdit))
 
 
 class ContractionKey(QObject):
@@ -36,7 +54,7 @@ class ContractionKey(QObject):
         if (event.type() in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease) and self.button.isVisible()
                 and isinstance(obj, QWidget) and obj.window() is self.window_
                 and isinstance(event, QKeyEvent) and event.key() == Qt.Key.Key_Space
-                and not isinstance(QApplication.focusWidget(), QLineEdit)):
+                and not _typing(QApplication.focusWidget())):
             if not event.isAutoRepeat():
                 down = event.type() == QEvent.Type.KeyPress
                 self.press(down)

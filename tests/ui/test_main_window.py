@@ -112,6 +112,19 @@ def test_space_contracts_whatever_has_the_focus(window, qtbot):
     assert QApplication.activePopupWidget() is None  # the box did not open
 
 
+def test_space_still_types_a_space_in_a_name(window, qtbot):
+    """Regression (found driving the window under Xvfb): in the manual exercise, typing "Sam Tester"
+    into the calibration's person box gave "SamTester" — the contraction key ate the space."""
+    choose(window.toolbar.scenario, "manual")
+    window.connect_source()
+    window.toolbar.calibrate.emit()
+    box = window.routine.person
+    box.setFocus()
+    qtbot.keyClicks(box, "Sam Tester")
+    assert box.currentText() == "Sam Tester"
+    assert not window.controller.source._pressed
+
+
 def test_target_typed_or_dragged_reaches_the_dsp_and_persists(window, qtbot, qsettings, tmp_path):
     window.connect_source()
     row = window.rows[0]

@@ -42,6 +42,16 @@ def qsettings(tmp_path):
     return QSettings(str(tmp_path / "prefs.ini"), QSettings.Format.IniFormat)
 
 
+@pytest.fixture
+def store(tmp_path):
+    """A real SQLite records file in the test's temp dir."""
+    from app.storage.store import Store
+
+    s = Store(tmp_path / "records.sqlite3")
+    yield s
+    s.close()
+
+
 @pytest.fixture(autouse=True)
 def _private_data_dir(tmp_path_factory, monkeypatch):
     """The SQLite records (platformdirs' user data dir) of every test live in a temp dir."""

@@ -244,7 +244,8 @@ class ChannelRow(QWidget):
     def set_unit(self, ch: ChannelFrame) -> None:
         """The unit or the reference changed (person chosen, calibrated): relabel, rescale."""
         self.scale = ch.scale
-        self.plot.getPlotItem().setLabel("left", ch.unit)
+        # a compact row is too low for "% MVIC" along its axis; its tile and target box say the unit
+        self.plot.getPlotItem().setLabel("left", "" if self.tile.compact else ch.unit)
         self.tile.set_unit(ch)
         self.target_line.setValue(round(ch.target))
         self.fit_to_target(ch)

@@ -24,7 +24,6 @@ from app.session.controller import (
 )
 from app.session.routines import CalibrationPlan
 from app.storage.reader import load_recording
-from app.storage.store import Store
 
 LABELS = ("gluteus_maximus_L", "hamstring_L")
 
@@ -55,13 +54,6 @@ class Events:
                 if left <= 0:
                     raise AssertionError(f"no {type_} event; got {self.types()}")
                 self._cv.wait(left)
-
-
-@pytest.fixture
-def store(tmp_path):
-    s = Store(tmp_path / "records.sqlite3")
-    yield s
-    s.close()
 
 
 @pytest.fixture

@@ -15,7 +15,6 @@ from app.analysis.mvic import MvicReference
 from app.devices.scenarios import MVIC_UV
 from app.session.controller import State
 from app.storage.reader import load_recording
-from app.storage.store import Store
 from app.ui.app import configure_pyqtgraph
 from app.ui.main_window import MainWindow
 
@@ -23,13 +22,6 @@ TWO = "Glute max + hamstring (left)"
 FOUR = "Glute max + hamstring, both sides"
 THREE = "Glute max, hamstring, lumbar (left)"
 EIGHT = "All four muscles, both sides (8)"
-
-
-@pytest.fixture
-def store(tmp_path):
-    s = Store(tmp_path / "records.sqlite3")
-    yield s
-    s.close()
 
 
 @pytest.fixture

@@ -218,6 +218,8 @@ def cmd_record(args: argparse.Namespace) -> int:
     finally:
         status = ctl.frame().status
         ctl.close()
+        if store is not None:
+            store.close()
     if not args.quiet:
         if sys.stderr.isatty():
             sys.stderr.write("\n")

@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import concurrent.futures
 import datetime as _dt
+import logging
+import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -52,6 +54,7 @@ from app.storage.recorder import CsvRecorder
 from app.storage.store import Store
 
 UNIT_TEXT = {"uV": "µV", "counts": "counts", "mV": "mV"}
+log = logging.getLogger(__name__)
 
 
 # -- what to connect to ------------------------------------------------------------------------
@@ -256,6 +259,7 @@ class SessionController:
         self.options = options or SessionOptions()
         self.targets: TargetBook = targets or MemoryTargets()
         self._store = store
+        self._owns_store = store is None
         self._store_opener = store_opener or Store
         self._store_failed = False
         self.listeners: list[Listener] = []
@@ -269,13 +273,19 @@ class SessionController:
         self._calibration: CalibrationRun | None = None
         self._contact: ContactCheck | None = None
         self._routine_lock = threading.Lock()
+        self._recording_person = ""
         self._restart_analysis = False  # set on a routine's thread, done on the caller's
 
     # -- events ---------------------------------------------------------------------------------
     def _emit(self, type_: EventType, message: str = "", data: Any = None) -> None:
+        """To every listener; one that fails is logged and never stops the others or the DSP
+        thread (CROSSED is emitted there)."""
         ev = SessionEvent(type_, message, data)
         for listener in list(self.listeners):
-            listener(ev)
+            try:
+                listener(ev)
+            except Exception:
+                log.exception("a session listener failed on %s", type_)
 
     def _on_source_event(self, ev: SourceEvent) -> None:
         """Source thread: pass the rare happenings on in the view's terms."""
@@ -314,7 +324,8 @@ class SessionController:
 
     @property
     def source(self) -> Source | None:
-        return self.stream.source if self.stream is not None else None
+        stream = self.stream  # read once: another thread may be in a disconnect
+        return stream.source if stream is not None else None
 
     def connect(self, choice: SourceChoice, wait: bool = False, record_to: Path | None = None,
                 record_seconds: float | None = None) -> None:
@@ -335,9 +346,17 @@ class SessionController:
             n = None if record_seconds is None else int(round(record_seconds * source.sample_rate_hz))
             self._start(source, choice, record_to, n)
             return
-        pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="open-patch")
-        fut = pool.submit(source.open)
-        pool.shutdown(wait=False)
+        fut: concurrent.futures.Future[None] = concurrent.futures.Future()
+
+        def opener() -> None:  # a daemon thread: closing the app mid-connect must not wait for it
+            try:
+                source.open()
+            except BaseException as exc:
+                fut.set_exception(exc)
+            else:
+                fut.set_result(None)
+
+        threading.Thread(target=opener, name="open-patch", daemon=True).start()
         self._opening = (source, choice, fut)
 
     def poll(self) -> None:
@@ -380,6 +399,7 @@ class SessionController:
         stream.worker.add_sink(self._on_block)
         stream.event_listeners.append(self._on_source_event)
         self.stream, self.choice = stream, choice
+        self._restart_analysis = False
         self._new_analysis()
         self._marks = []
         self._apply_references(self._person_references(labels))
@@ -419,8 +439,9 @@ class SessionController:
         stream = self.stream
         if stream is None:
             return None
-        saved = self.stop_recording() if stream.recorder is not None else None
         self.cancel_routines()
+        stream.halt()  # source off, everything received processed: the recording gets it all
+        saved = self.stop_recording() if stream.recorder is not None else None
         stream.stop()
         self.stream = None
         if self.live is not None:
@@ -488,6 +509,8 @@ class SessionController:
         self.person = name.strip()
         labels = self.stream.labels if self.stream is not None else ()
         self._apply_references(self._person_references(labels))
+        mvic = format_mvic(self.references) if self.references else "none"
+        self._note_in_recording(f"person: {self.person or 'nobody'}; mvic: {mvic}")
         msg = self._describe_references(labels)
         self._emit(EventType.PERSON_CHANGED, msg, self.person)
         return msg
@@ -545,43 +568,51 @@ class SessionController:
             raise UserError("Enter the person's name first.")
         self.cancel_routines()
         src = stream.source
+        made: list[CalibrationRun] = []  # empty while the run is being made (its first prompt)
 
         def follow(p: Prompt) -> None:  # DSP thread: the simulated person does as told
-            if isinstance(src, SimulatedPatch):
+            if isinstance(src, SimulatedPatch) and (not made or self.calibration is made[0]):
                 src.cue(p.effort if p.contracting else 0.0)
 
         run = CalibrationRun(stream.fs, stream.labels, plan or CalibrationPlan(), person.strip(), follow)
+        made.append(run)
         with self._routine_lock:
             self._calibration = run
-        stream.worker.add_sink(self._routine_sink(run, self._calibration_done))
+        self._add_routine(stream, run, self._calibration_done)
         return run
 
-    def _routine_sink(self, run: Routine, done: Callable[[Any], None]) -> Callable[[ProcessedBlock], None]:
-        """Feeds ``run`` until it has what it needs, then removes itself; ``done(run)`` is called
-        on the routine's own thread once the result is worked out."""
-        stream = self.stream
-        assert stream is not None
+    def _add_routine(self, stream: LiveStream, run: Routine, done: Callable[[Any], None]) -> None:
+        """Feed ``run`` from the stream until it has what it needs; ``done(run)`` is called on the
+        routine's own thread once the result is worked out. ``cancel_routines`` takes it off."""
         run.on_done = done
+        run.stream = stream
 
         def sink(block: ProcessedBlock) -> None:
             run(block)
             if run.have >= run.need:
                 stream.worker.remove_sink(sink)
 
-        return sink
+        run.sink = sink
+        stream.worker.add_sink(sink)
+
+    def _current(self, run: Routine | None, attr: str) -> bool:
+        """``run`` is still the routine under way (not cancelled, same stream)."""
+        with self._routine_lock:
+            return run is not None and getattr(self, attr) is run and run.stream is self.stream
 
     def _calibration_done(self, run: CalibrationRun) -> None:
-        src = self.source
+        """Routine thread: the result is ready (or failed)."""
+        if not self._current(run, "_calibration"):
+            return  # cancelled, or the stream it ran on is gone
+        src = run.stream.source if run.stream is not None else None
         if isinstance(src, SimulatedPatch):
             src.cue(None)  # back to the scenario
-        with self._routine_lock:
-            if self._calibration is not run:
-                return  # cancelled meanwhile
         self._restart_analysis = True  # the calibration's contractions are not the session's reps
-        if run.error:
+        error = run.error or ("" if run.references else "No reference could be worked out; try again.")
+        if error:
             with self._routine_lock:
                 self._calibration = None
-            self._emit(EventType.CALIBRATION_FAILED, run.error)
+            self._emit(EventType.CALIBRATION_FAILED, error)
             return
         self._emit(EventType.CALIBRATION_FINISHED, describe_references(run.references.values()), run)
 
@@ -593,19 +624,23 @@ class SessionController:
     def accept_calibration(self) -> str:
         """Store the finished calibration's references for its person and use them now."""
         run = self.calibration
-        if run is None or not run.done.is_set() or run.error:
+        if run is None or not run.done.is_set() or run.error or not run.references:
             raise UserError("There is no finished calibration to keep.")
         store = self.store
         if store is None:
             raise UserError("The records cannot be opened, so the calibration cannot be kept.")
-        person = store.find_person(run.person) or store.add_person(run.person)
-        for ref in run.references.values():
-            store.save_mvic(person.id, ref)
+        try:
+            person = store.find_person(run.person) or store.add_person(run.person)
+            for ref in run.references.values():
+                store.save_mvic(person.id, ref)
+        except sqlite3.Error as exc:
+            raise UserError(f"The calibration could not be saved in {store.path} ({exc}); try again.") from None
         with self._routine_lock:
             self._calibration = None
         self.person = run.person
         labels = self.stream.labels if self.stream is not None else tuple(run.references)
         self._apply_references(self._person_references(labels) or run.references)
+        self._note_in_recording(f"calibrated {run.person}: {format_mvic(self.references)}")
         msg = (f"Calibrated {run.person}: levels in % MVIC, targets at their saved value "
                f"({DEFAULT_TARGET_PERCENT:.0f}% MVIC the first time).")
         self._emit(EventType.CALIBRATED, msg, run.person)
@@ -614,6 +649,10 @@ class SessionController:
     def start_contact_check(self, seconds: float | None = None) -> ContactCheck:
         """A few seconds at rest, then a verdict per electrode (``CONTACT_CHECKED``)."""
         stream = self._need_stream("check the electrodes")
+        cal = self.calibration
+        if cal is not None and not cal.done.is_set():
+            raise UserError("A calibration is under way; finish or cancel it first.")
+        self.cancel_routines()
         try:
             mains: float | None = float(stream.source.metadata().get("mains_hz", "") or 0) or None
         except ValueError:
@@ -621,21 +660,27 @@ class SessionController:
         check = ContactCheck(stream.fs, stream.labels, mains, **({"seconds": seconds} if seconds else {}))
         with self._routine_lock:
             self._contact = check
-        stream.worker.add_sink(self._routine_sink(check, self._contact_done))
+        self._add_routine(stream, check, self._contact_done)
         return check
 
     def _contact_done(self, check: ContactCheck) -> None:
+        if not self._current(check, "_contact"):
+            return
         with self._routine_lock:
-            if self._contact is not check:
-                return
             self._contact = None
         self._emit(EventType.CONTACT_CHECKED, "\n".join(check.sentences()) or (check.error or ""), check)
 
     def cancel_routines(self) -> None:
-        """Stop a calibration or contact check under way (the simulated person relaxes)."""
+        """Stop a calibration or contact check under way: off the stream, the simulated person
+        relaxes, a late result is ignored."""
         with self._routine_lock:
+            runs = [r for r in (self._calibration, self._contact) if r is not None]
             self._calibration, self._contact = None, None
-        src = self.source
+        for run in runs:
+            if run.stream is not None and run.sink is not None:
+                run.stream.worker.remove_sink(run.sink)
+        stream = self.stream
+        src = stream.source if stream is not None else None
         if isinstance(src, SimulatedPatch) and src.cued is not None:
             src.cue(None)
 
@@ -666,6 +711,7 @@ class SessionController:
             extra["mvic"] = format_mvic(self.references)  # the file carries its own normalisation
         rec = stream.start_recording(path, extra=extra, max_samples=max_samples)
         self._marks = []  # each recording numbers its marks from 1
+        self._recording_person = self.person  # whose session it is (the file's header says so too)
         self._emit(EventType.RECORDING_STARTED, f"Recording to {rec.path}.", rec.path)
         return rec.path
 
@@ -684,16 +730,26 @@ class SessionController:
         return saved
 
     def _add_session_record(self, csv_path: str) -> int | None:
+        """The session in the records, as the person whose recording it is (chosen at Record)."""
         store = self.store
         if store is None or self.live is None or self.choice is None:
             return None
-        person = store.find_person(self.person) if self.person else None
         try:
+            person = store.find_person(self._recording_person) if self._recording_person else None
             return store.add_session(person.id if person else None, self.choice.exercise, csv_path,
                                      self.live.snapshot().summary()).id
         except UserError as exc:
             self._emit(EventType.ERROR, str(exc))
-            return None
+        except sqlite3.Error as exc:
+            self._emit(EventType.ERROR, f"The recording {csv_path} is saved, but the records could not "
+                       f"take the session ({exc}).")
+        return None
+
+    def _note_in_recording(self, text: str) -> None:
+        """An event row in the recording under way (person or references changed mid-recording)."""
+        stream = self.stream
+        if stream is not None and stream.recorder is not None:
+            stream.mark(text)
 
     def mark(self, note: str = "") -> int:
         """A mark at the newest sample of the recording ("mark 3", or "mark 3: note"); returns its
@@ -708,17 +764,22 @@ class SessionController:
         self._emit(EventType.MARKED, f"Mark {number} added" + (f": {note}" if note else "."), number)
         return number
 
-    def annotate_mark(self, number: int, note: str) -> None:
-        """A note for mark ``number``, typed after the mark was made (the mark keeps its moment;
-        the note follows as "mark 3 note: …")."""
+    def annotate_mark(self, number: int, note: str, recording: Path | None = None) -> bool:
+        """A note for mark ``number`` of the recording at ``recording`` (the current one if None),
+        typed after the mark was made: the mark keeps its moment, the note follows as "mark 3
+        note: …". False when that recording has ended meanwhile (the note cannot go into it)."""
         stream = self.stream
         note = " ".join(note.split())
-        if not note or not 1 <= number <= len(self._marks) or stream is None or stream.recorder is None:
-            return
+        rec = stream.recorder if stream is not None else None
+        if stream is None or rec is None or (recording is not None and rec.path != recording):
+            return False
+        if not note or not 1 <= number <= len(self._marks):
+            return False
         stream.mark(f"mark {number} note: {note}")
         index, _ = self._marks[number - 1]
         self._marks[number - 1] = (index, note)
         self._emit(EventType.MARKED, f"Mark {number}: {note}", number)
+        return True
 
     # -- the frame --------------------------------------------------------------------------------
     def frame(self, n_bins: int = DISPLAY_BINS_PER_WINDOW) -> Frame:
@@ -784,9 +845,10 @@ class SessionController:
                      for lb in self.live.labels)
 
     def close(self) -> None:
-        """End the session and close the records (when this controller opened them)."""
+        """End the session and close the records when this controller opened them (a store
+        handed in belongs to the caller)."""
         self.disconnect()
-        if self._store is not None:
+        if self._store is not None and self._owns_store:
             self._store.close()
             self._store = None
 

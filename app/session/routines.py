@@ -12,9 +12,11 @@ the reference is ``app.analysis.mvic.reference_from_recording``.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -24,6 +26,7 @@ from app.dsp.worker import ProcessedBlock
 from app.errors import UserError
 
 CONTACT_CHECK_S = 3.0
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -88,6 +91,8 @@ class Routine:
     calls ``on_done(self)`` there (``done`` is set first; ``error`` holds a sentence on failure)."""
 
     on_done: Callable[[Routine], None] | None = None
+    stream: Any = None  # the LiveStream it runs on (set by the controller)
+    sink: Callable[[ProcessedBlock], None] | None = None  # its sink on that stream's worker
 
     def __init__(self, fs: float, labels: Sequence[str], seconds: float) -> None:
         self.fs = float(fs)
@@ -131,6 +136,9 @@ class Routine:
             self._compute(self.raw())
         except UserError as exc:
             self.error = str(exc)
+        except Exception as exc:  # a bug must not pass for a result: say so, keep the traceback in the log
+            log.exception("%s could not work out its result", type(self).__name__)
+            self.error = f"The result could not be worked out ({type(exc).__name__}: {exc}); try again."
         finally:
             self.done.set()
             if self.on_done is not None:

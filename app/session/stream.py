@@ -93,12 +93,18 @@ class LiveStream:
         self.source.start(self._on_block, self._on_event)
         self.running = True
 
+    def halt(self) -> None:
+        """Stop the source and let the DSP process everything received, so a recording still
+        open gets every sample; then ``stop_recording`` / ``stop``."""
+        if self.running:
+            self.source.stop()
+            self.worker.stop()
+
     def stop(self) -> None:
-        """Stop source, drain DSP, close recorder (in that order)."""
+        """Stop source, drain DSP, close recorder (in that order); safe after ``halt``."""
         if not self.running:
             return
-        self.source.stop()
-        self.worker.stop()
+        self.halt()
         self.stop_recording()
         self.running = False
 

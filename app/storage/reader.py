@@ -118,7 +118,12 @@ def load_recording(path: str | Path, rate: float | None = None) -> Recording:
     n_cols = len(first)
 
     if header and fmt.EVENTS_COLUMN in header:
-        return _load_own(p, meta, header, rows, rate)
+        rec = _load_own(p, meta, header, rows, rate)
+        # events that came after the last sample (a mark just before Stop) close the file as notes
+        notes = [ln.strip()[len("# note:"):].strip() for ln in lines[body_start:] if ln.strip().startswith("# note:")]
+        end = rec.duration_s - 1.0 / rec.sample_rate_hz if rec.data.shape[1] else 0.0
+        rec.events.extend((end, e) for note in notes for e in note.split("; ") if e)
+        return rec
 
     table = _numeric_table(p, rows, delim, n_cols, first_line=body_start + (2 if has_header else 1))
     names = header or [f"ch{i + 1}" for i in range(n_cols)]

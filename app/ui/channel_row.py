@@ -120,6 +120,7 @@ class FiringTile(QFrame):
     def set_unit(self, ch: ChannelFrame) -> None:
         """Say levels and the target in the channel's shown unit (% MVIC or the signal's)."""
         self.unit = ch.unit
+        self.target.setEnabled(True)
         self.target.blockSignals(True)
         self.target.setRange(1.0, 300.0 if ch.reference is not None else 10000.0)
         self.target.setSuffix(f" {ch.unit}")
@@ -178,7 +179,8 @@ class FiringTile(QFrame):
             self.held.setToolTip("seconds above target in this hold" if held else "")
 
     def set_idle(self) -> None:
-        """Not streaming: nothing fires, nothing is measured."""
+        """Not streaming: nothing fires, nothing is measured, the target waits for the next session."""
+        self.target.setEnabled(False)
         self._paint(False, "Not connected")
         self.level.setText("")
         self.held.setText("")
@@ -247,6 +249,7 @@ class ChannelRow(QWidget):
         # a compact row is too low for "% MVIC" along its axis; its tile and target box say the unit
         self.plot.getPlotItem().setLabel("left", "" if self.tile.compact else ch.unit)
         self.tile.set_unit(ch)
+        self.target_line.setMovable(True)
         self.target_line.setValue(round(ch.target))
         self.fit_to_target(ch)
 
@@ -254,6 +257,11 @@ class ChannelRow(QWidget):
         """The resting scale: room for 2.5 x the target (in %MVIC at least 110%)."""
         room = max(ch.target * 2.5, 110.0 if ch.reference is not None else 0.0)
         self._set_ymax(_step_at_least(room))
+
+    def set_idle(self) -> None:
+        """Disconnected: the tile goes grey and the target can only be set in a session."""
+        self.tile.set_idle()
+        self.target_line.setMovable(False)
 
     def show_time_axis_label(self) -> None:
         self.plot.getPlotItem().setLabel("bottom", "seconds ago")

@@ -114,13 +114,17 @@ class ChannelsView(QWidget):
         lay.addWidget(self.contract_btn)
         self.rows: list[ChannelRow] = []
         self._units: list[tuple[object, ...]] = []
+        self._streaming = False
 
     def show_frame(self, frame: Frame) -> None:
         if frame.streaming and [r.label for r in self.rows] != [c.label for c in frame.channels]:
             self._build_rows(frame)
+        elif frame.streaming and not self._streaming:  # the same muscles again: targets as the session has them
+            self._units = [() for _ in self.rows]
+        self._streaming = frame.streaming
         for i, (row, ch) in enumerate(zip(self.rows, frame.channels)):
             if not frame.streaming:
-                row.tile.set_idle()
+                row.set_idle()
                 continue
             if _unit_key(ch) != self._units[i]:
                 self._units[i] = _unit_key(ch)

@@ -227,7 +227,14 @@ class MainWindow(QMainWindow):
         dlg.setWindowTitle(f"Mark {number}")
         dlg.setLabelText(f"Mark {number} is in the recording. A note for it (optional):")
         dlg.setModal(False)  # the traces and the recording go on while typing
-        dlg.textValueSelected.connect(lambda text: self.controller.annotate_mark(number, text))
+        rec = self.controller.recording
+        path = rec.path if rec is not None else None
+
+        def noted(text: str) -> None:
+            if text.strip() and not self.controller.annotate_mark(number, text, path):
+                self.status.say(f"The recording of mark {number} has ended; the note was not added.")
+
+        dlg.textValueSelected.connect(noted)
         dlg.show()
         dlg.raise_()
         dlg.activateWindow()  # typing goes into the note, not to the window's keys (M, Space)
@@ -282,7 +289,9 @@ class MainWindow(QMainWindow):
         if frame.analysis is not None and frame.analysis is not self._snap:
             self.show_snapshot(frame.analysis)
         self.routine.show_frame(frame)
-        self.channels.contract_btn.setVisible(self._manual() and not self.routine.running)
+        busy = self.routine.running  # one routine at a time; the prompts drive, not the button
+        self.channels.contract_btn.setVisible(self._manual() and not busy)
+        self.toolbar.check_btn.setEnabled(frame.streaming and not busy)
         self.frames += 1
 
     def show_snapshot(self, snap: LiveSnapshot) -> None:
@@ -309,12 +318,8 @@ class MainWindow(QMainWindow):
             self._sync_controls()
         elif t in (EventType.INFO, EventType.RECORDING_SAVED, EventType.MARKED):
             self.status.say(ev.message, 8000)
-        elif t is EventType.CALIBRATION_FINISHED:
-            self.routine.calibration_finished(ev.message)
-        elif t is EventType.CALIBRATION_FAILED:
-            self.routine.calibration_failed(ev.message)
-        elif t is EventType.CONTACT_CHECKED:
-            self.routine.contact_checked(ev.message)
+        elif t in (EventType.CALIBRATION_FINISHED, EventType.CALIBRATION_FAILED, EventType.CONTACT_CHECKED):
+            self.routine.show_event(ev)
         elif t is EventType.BATTERY:
             self.update_status()
 
@@ -335,5 +340,6 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         self._space.remove()
         self.disconnect_source()
+        self.controller.close()
         self.prefs.sync()
         super().closeEvent(event)

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.errors import UserError
-from app.session.controller import Frame, SessionController, State
+from app.session.controller import EventType, Frame, SessionController, SessionEvent, State
 from app.session.routines import CONTACT_CHECK_S, CalibrationPlan
 
 EFFORTS = (("Maximal (100%)", 1.0), ("Submaximal, 50% effort (pain)", 0.5), ("Submaximal, 30% effort", 0.3))
@@ -190,6 +190,16 @@ class RoutinePanel(QFrame):
         self.prompt.setText("Electrode contact")
         self.result.setText(text)
         self.close_btn.setText("Close")
+
+    def show_event(self, ev: SessionEvent) -> None:
+        """A routine's result, shown only if the strip is on that routine (a late result of one
+        that was cancelled or replaced is not)."""
+        if ev.type is EventType.CONTACT_CHECKED and self.mode == "contact":
+            self.contact_checked(ev.message)
+        elif ev.type is EventType.CALIBRATION_FINISHED and self.mode == "calibration":
+            self.calibration_finished(ev.message)
+        elif ev.type is EventType.CALIBRATION_FAILED and self.mode == "calibration":
+            self.calibration_failed(ev.message)
 
     # -- every frame ---------------------------------------------------------------------------
     def show_frame(self, frame: Frame) -> None:

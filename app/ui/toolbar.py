@@ -191,8 +191,8 @@ class SessionToolbar(QToolBar):
     def set_state(self, state: State, recording: bool) -> None:
         """Enable what works now; lock what must not change mid-stream."""
         on = state is State.STREAMING
-        self.connect_btn.setText({State.IDLE: "Connect", State.CONNECTING: "Connecting…"}.get(state, "Disconnect"))
-        self.connect_btn.setEnabled(state is not State.CONNECTING)
+        # while a Bluetooth patch connects (seconds) the same button gives up on it
+        self.connect_btn.setText({State.IDLE: "Connect", State.CONNECTING: "Cancel connecting"}.get(state, "Disconnect"))
         self.connect_btn.setProperty("streaming", on)
         self.connect_btn.setStyle(self.connect_btn.style())  # re-apply the stylesheet for the property
         for w in (self.record_btn, self.mark_btn, self.check_btn):

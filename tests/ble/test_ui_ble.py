@@ -61,7 +61,7 @@ def test_scan_dialog_connect_and_stream(qtbot, qsettings, tmp_path, patch, fake_
     win.toolbar.source.choose_device(dlg.chosen.address, dlg.chosen.protocol, dlg.chosen.name)
     assert not win.toolbar.scenario.isEnabled() and not win.channels.contract_btn.isVisible()
     win.connect_source()
-    assert win.toolbar.connect_btn.text() == "Connecting…" and not win.toolbar.connect_btn.isEnabled()
+    assert win.toolbar.connect_btn.text() == "Cancel connecting" and win.toolbar.connect_btn.isEnabled()
     qtbot.waitUntil(lambda: len(win.rows) == 2, timeout=15_000)
 
     def traced() -> bool:

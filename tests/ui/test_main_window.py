@@ -267,6 +267,12 @@ def test_disconnect_leaves_no_tile_firing(window, qtbot):
         assert row.tile.firing is False and row.tile.state.text() == "Not connected"
         assert row.tile.held.text() == "" and row.tile.level.text() == ""
     assert window.controller.state is State.IDLE and window.toolbar.connect_btn.text() == "Connect"
+    # review finding: a target typed while disconnected stayed in the box, the DSP used another
+    tile = window.rows[0].tile
+    assert not tile.target.isEnabled() and not window.rows[0].target_line.movable
+    window.connect_source()
+    window.refresh()
+    assert tile.target.isEnabled() and tile.target.value() == window.controller.frame().channels[0].target
 
 
 @pytest.mark.parametrize("preset", [TWO, FOUR, EIGHT])

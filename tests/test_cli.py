@@ -273,3 +273,17 @@ def test_readme_command_lines_work_as_written():
             with pytest.raises(SystemExit) as ok:
                 build_parser().parse_args([words[1], "--help"])
             assert ok.value.code == 0
+
+
+def test_analyze_says_which_reps_triggered_the_stopping_rule(tmp_path, capsys):
+    """Regression: on a fatiguing recording analyze said "Done for today: the last 0 reps stayed
+    below 90% of your best (rep 24)" where rep 24 was the best: reps after the trigger (a new set,
+    a new best) rewrote the sentence."""
+    out = record(tmp_path, "fatigue", 125.0, "gluteus_maximus_L")  # two 12-rep sets
+    capsys.readouterr()
+    assert main(["analyze", str(out), "--json"]) == 0
+    (msg,) = json.loads(capsys.readouterr().out)["stopping_rule"]
+    assert "last 0" not in msg and "Done for today: reps " in msg
+    first, last = (int(x) for x in msg.split("Done for today: reps ")[1].split(" all stayed")[0].split(" to "))
+    best = int(msg.split("of your best (rep ")[1].split(")")[0])
+    assert last - first == 2 and best < first

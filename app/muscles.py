@@ -14,6 +14,7 @@ MUSCLES: dict[str, str] = {
     "gluteus_medius": "Gluteus medius",
     "hamstring": "Hamstring",
     "lumbar_erector": "Lumbar erector",
+    "tensor_fasciae_latae": "Tensor fasciae latae",
 }
 
 SIDES: dict[str, str] = {"L": "left", "R": "right"}
@@ -24,6 +25,7 @@ SHORT_NAMES: dict[str, str] = {
     "gluteus_medius": "Glute med",
     "hamstring": "Hamstring",
     "lumbar_erector": "Lumbar ES",
+    "tensor_fasciae_latae": "TFL",
 }
 
 # Channel sets offered for the simulated patch, in the order a clinician would pick them.

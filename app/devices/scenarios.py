@@ -25,6 +25,7 @@ MVIC_UV: dict[str, float] = {
     "gluteus_medius": 250.0,
     "hamstring": 280.0,
     "lumbar_erector": 200.0,
+    "tensor_fasciae_latae": 220.0,
 }
 RIGHT_SIDE_FACTOR = 0.8
 UNKNOWN_MUSCLE_MVIC_UV = 250.0

@@ -38,10 +38,6 @@ def mvic_uv(label: str) -> float:
     return mvic * RIGHT_SIDE_FACTOR if m is not None and m.side == "R" else mvic
 
 
-def cued_activation(labels: tuple[str, ...], level: np.ndarray) -> np.ndarray:
-    """Every muscle at ``level`` (fraction of its MVIC, per sample): a prompted squeeze."""
-    return np.array([mvic_uv(lb) for lb in labels])[:, None] * level[None, :]
-
 
 @dataclass(frozen=True)
 class MuscleRole:

@@ -5,10 +5,12 @@ counter, like a BLE notification stream. The signal is the physiologically plaus
 of ``emg_model`` driven by a ``Scenario``. ``speed`` > 1 produces data faster than real time (for
 headless generation of test recordings); the app always runs at 1.
 
-The simulated person also follows the app's prompts (``cue``): told to squeeze at some effort, every
-muscle contracts at that fraction of its MVIC amplitude (after a short reaction ramp); told to rest,
-it relaxes; ``cue(None)`` hands back to the scenario. So calibration and every guided routine can be
-demonstrated and tested without hardware.
+The simulated person also follows the app's prompts (``cue``): told to squeeze at some effort
+(calibration), every muscle contracts at that fraction of its MVIC amplitude; given an exercise's
+``Effort``, its ``persona`` (``app.devices.personas``: healthy, amnesia, fatigue, weak-medius)
+decides which muscle fires when and how hard; told to rest, it relaxes; ``cue(None)`` hands back to
+the scenario. So calibration, every protocol and screening test can be demonstrated and tested
+without hardware.
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ import time
 import numpy as np
 
 from app.devices.emg_model import Artefacts, EmgModel
-from app.devices.scenarios import DEFAULT_SCENARIO, SCENARIOS, Scenario, cued_activation
+from app.devices.personas import DEFAULT_PERSONA, REST, Effort, FollowedPrompt, persona
+from app.devices.scenarios import DEFAULT_SCENARIO, SCENARIOS, Scenario, mvic_uv
 from app.devices.source import Block, ChannelInfo, EventKind, Source, SourceEvent
 from app.errors import UserError
 from app.muscles import DEFAULT_PRESET, PRESETS, validate_label
@@ -28,7 +31,6 @@ SUPPORTED_RATES = (250, 500, 1000, 2000, 4000)
 DEFAULT_RATE_HZ = 1000
 MAX_CHANNELS = 8
 MANUAL_RAMP_S = 0.03  # a quick voluntary squeeze
-CUED_RAMP_S = 0.15  # a prompted contraction builds up over ~150 ms (Cavanagh & Komi 1979)
 
 
 class SimulatedPatch(Source):
@@ -45,6 +47,7 @@ class SimulatedPatch(Source):
         block_ms: float = 20.0,
         speed: float = 1.0,
         artefacts: Artefacts | None = None,
+        persona_key: str = DEFAULT_PERSONA,
     ) -> None:
         super().__init__()
         if not 1 <= len(labels) <= MAX_CHANNELS:
@@ -71,7 +74,10 @@ class SimulatedPatch(Source):
         self._stop_evt = threading.Event()
         self._pressed = False
         self._level = 0.0  # current manual or cued level (ramps toward the pressed/cued state)
-        self._cue: float | None = None  # effort the app asked for (fraction of maximal), or None
+        self._cue: Effort | None = None  # what the app asked for, or None (the scenario plays)
+        self.persona = persona(persona_key)
+        self._follow = FollowedPrompt(self._labels, self._fs, self.persona)
+        self._mvic = np.array([mvic_uv(lb) for lb in self._labels])[:, None]
         self._n = 0  # samples produced
         self.manual_onsets: list[float] = []  # true onsets (s) of manual contractions
 
@@ -92,6 +98,7 @@ class SimulatedPatch(Source):
     def metadata(self) -> dict[str, str]:
         return {
             "scenario": self.scenario.key,
+            "persona": self.persona.key,
             "mains_hz": f"{self._artefacts.mains_hz:g}",
         }
 
@@ -99,15 +106,18 @@ class SimulatedPatch(Source):
         """Manual scenario: contract while pressed (thread-safe; a plain bool store)."""
         self._pressed = pressed
 
-    def cue(self, effort: float | None) -> None:
-        """Follow a prompt (thread-safe; a plain store): contract at ``effort`` (0..1 of maximal),
-        relax (0), or go back to the scenario (None)."""
-        if effort is not None and not 0.0 <= effort <= 1.0:
-            raise ValueError("effort is a fraction of maximal, 0..1")
+    def cue(self, effort: float | Effort | None) -> None:
+        """Follow a prompt (thread-safe; a plain store): every muscle at ``effort`` (0..1 of
+        maximal; 0 = relax), an exercise's ``Effort`` carried out by the persona, or back to the
+        scenario (None)."""
+        if isinstance(effort, (int, float)):
+            if not 0.0 <= effort <= 1.0:
+                raise ValueError("effort is a fraction of maximal, 0..1")
+            effort = Effort.maximal(float(effort)) if effort > 0 else REST
         self._cue = effort
 
     @property
-    def cued(self) -> float | None:
+    def cued(self) -> Effort | None:
         return self._cue
 
     def truth(self, duration_s: float) -> list[list[tuple[float, float]]]:
@@ -153,7 +163,9 @@ class SimulatedPatch(Source):
         t = (self._n + np.arange(n)) / self._fs
         cue = self._cue
         if cue is not None:  # the person follows the app's prompt, whatever the scenario
-            amp, fatigue = cued_activation(self._labels, self._ramp(cue, CUED_RAMP_S, n)), None
+            self._follow.follow(cue, self._n)
+            level, tired = self._follow.next(self._n, n)
+            amp, fatigue = self._mvic * level, (tired if tired.any() else None)
         else:
             manual = self._manual_levels(n) if self.scenario.manual else None
             amp, fatigue = self.scenario.activation(self._labels, t, manual)

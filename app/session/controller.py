@@ -38,6 +38,7 @@ import numpy as np
 from app.analysis.fatigue import STOP_CONSECUTIVE, STOP_FRACTION
 from app.analysis.live import LiveAnalysis, LiveSnapshot
 from app.analysis.mvic import DEFAULT_TARGET_PERCENT, MvicReference
+from app.devices.personas import DEFAULT_PERSONA, Effort
 from app.devices.scenarios import DEFAULT_SCENARIO, SCENARIOS
 from app.devices.simulator import DEFAULT_RATE_HZ, SimulatedPatch
 from app.devices.source import EventKind, Source, SourceEvent
@@ -46,8 +47,11 @@ from app.dsp.filters import FilterSettings
 from app.dsp.firing import DEFAULT_THRESHOLD_UV
 from app.dsp.worker import ProcessedBlock, aligned_display
 from app.errors import UserError
+from app.exercises.plan import DrillLike, ProtocolLike, Step, plan_steps
+from app.exercises.scoring import ChannelRoles, RepScore, assign_roles
 from app.muscles import display_name, short_name
 from app.session.routines import CalibrationPlan, CalibrationRun, ContactCheck, Prompt, Routine
+from app.session.runner import PracticeRun, PracticeState, practice_summary
 from app.session.stream import LiveStream, StreamStatus
 from app.storage.csvformat import format_mvic
 from app.storage.recorder import CsvRecorder
@@ -67,6 +71,7 @@ class SimulatedChoice:
     scenario: str = DEFAULT_SCENARIO
     seed: int | None = None
     speed: float = 1.0
+    persona: str = DEFAULT_PERSONA  # who follows the prompts (app.devices.personas)
 
     @property
     def exercise(self) -> str:
@@ -74,7 +79,7 @@ class SimulatedChoice:
 
     def make(self) -> Source:
         return SimulatedPatch(labels=self.labels, sample_rate_hz=self.sample_rate_hz, scenario=self.scenario,
-                              seed=self.seed, speed=self.speed)
+                              seed=self.seed, speed=self.speed, persona_key=self.persona)
 
 
 @dataclass(frozen=True)
@@ -157,6 +162,13 @@ class EventType(StrEnum):
     CALIBRATION_FAILED = "calibration failed"
     CALIBRATED = "calibrated"
     CONTACT_CHECKED = "contact checked"
+    GOAL = "goal"  # a target muscle rose above its goal (DSP thread; only while feedback is shown)
+    TAKING_OVER = "taking over"  # a compensator rose above its ceiling (DSP thread; likewise)
+    STEP = "step"  # the protocol moved to a new step (data: Step; DSP thread): hold / relax cues
+    REP_SCORED = "rep scored"  # data: RepScore
+    SET_DONE = "set done"  # data: SetSummary
+    DONE_FOR_TODAY = "done for today"  # the 90%-of-best rule during a protocol
+    PRACTICE_FINISHED = "practice finished"  # data: PracticeRun
 
 
 @dataclass(frozen=True)
@@ -177,9 +189,10 @@ class ChannelFrame:
     reference: MvicReference | None
     target: float  # in ``unit``
     target_uv: float  # in the signal's unit (what the DSP compares with)
-    firing: bool = False
+    firing: bool = False  # above target (a compensator: above its ceiling, "taking over")
     level: float = float("nan")  # newest envelope, signal's unit
     held_s: float = 0.0  # seconds above target in the current hold
+    role: str = ""  # "target", "compensator" or "" in the exercise under way
 
 
 @dataclass(frozen=True)
@@ -216,6 +229,7 @@ class Frame:
     prompt: Prompt | None = None  # a guided routine's instruction, while one runs
     contact_progress: float | None = None  # 0..1 while the contact check measures
     source_name: str = ""
+    practice: PracticeState | None = None  # the protocol under way (or just finished)
 
     @property
     def streaming(self) -> bool:
@@ -274,6 +288,8 @@ class SessionController:
         self._contact: ContactCheck | None = None
         self._routine_lock = threading.Lock()
         self._recording_person = ""
+        self._practice: PracticeRun | None = None
+        self._last_practice: PracticeRun | None = None  # shown until the next one starts
         self._restart_analysis = False  # set on a routine's thread, done on the caller's
 
     # -- events ---------------------------------------------------------------------------------
@@ -295,9 +311,21 @@ class SessionController:
             self._emit(kinds[ev.kind], ev.message, ev.value)
 
     def _on_block(self, block: ProcessedBlock) -> None:
-        """DSP thread: only the rare crossing moments go out (a view repaints the tile at once)."""
-        if block.crossings:
-            self._emit(EventType.CROSSED)
+        """DSP thread: only the rare crossing moments go out (a view repaints the tile at once);
+        during a protocol a target reaching its goal and a compensator taking over too (sound)."""
+        if not block.crossings:
+            return
+        self._emit(EventType.CROSSED)
+        run = self._practice
+        if run is None or not run.state().feedback:
+            return
+        roles = run.current_roles
+        for c in block.crossings:
+            if c.rising and c.channel in roles.targets:
+                self._emit(EventType.GOAL, "", roles.labels[c.channel])
+            elif c.rising and c.channel in roles.compensators:
+                self._emit(EventType.TAKING_OVER, f"{display_name(roles.labels[c.channel])} taking over",
+                           roles.labels[c.channel])
 
     # -- the records ------------------------------------------------------------------------------
     @property
@@ -670,12 +698,110 @@ class SessionController:
             self._contact = None
         self._emit(EventType.CONTACT_CHECKED, "\n".join(check.sentences()) or (check.error or ""), check)
 
+    # -- guided practice --------------------------------------------------------------------------
+    def start_practice(self, drill: DrillLike, protocol: ProtocolLike, *, faded: bool = False,
+                       probes: bool = False, sides: tuple[str | None, ...] | None = None) -> PracticeRun:
+        """Run ``drill``'s ``protocol`` on the stream: prompts (the simulated person follows
+        them), targets at the goal and compensators at their ceiling, every rep scored. One-sided
+        drills do each set on the left, then the right side (or ``sides``)."""
+        stream = self._need_stream("start an exercise")
+        cal = self.calibration
+        if cal is not None and not cal.done.is_set():
+            raise UserError("A calibration is under way; finish or cancel it first.")
+        self.cancel_routines()
+        if sides is None:
+            sides = ("L", "R") if drill.unilateral else (None,)
+        roles = {side: assign_roles(stream.labels, drill.targets, drill.compensators, side) for side in sides}
+        if not any(r.targets for r in roles.values()):
+            names = ", ".join(display_name(f"{m}_L").rsplit(" ", 1)[0] for m in drill.targets)
+            raise UserError(f"{drill.name} trains {names}, but no channel is on it; choose channels that include it.")
+        goal = self._set_goals(next(r for r in roles.values() if r.targets), protocol.goal_mvic_pct)
+        run = PracticeRun(drill, plan_steps(drill, protocol, sides, faded, probes), roles, stream.fs, goal)
+
+        def on_step(step: Step, effort: Effort) -> None:  # DSP or caller thread
+            src = stream.source
+            if isinstance(src, SimulatedPatch) and self._practice is run:
+                src.cue(effort)
+            self._emit(EventType.STEP, step.text, step)
+
+        run.on_step = on_step
+        self._new_analysis()  # the exercise's reps and best, from a fresh rest baseline ("get ready")
+        with self._routine_lock:
+            self._practice = self._last_practice = run
+        run.stream = stream
+        run.sink = run
+        stream.worker.add_sink(run)
+        return run
+
+    def _set_goals(self, roles: ChannelRoles, goal_pct: float) -> float:
+        """Targets at the goal (% MVIC where there is a reference, else their µV target),
+        compensators at their ceiling; returns the goal in the first target's shown unit."""
+        stream = self.stream
+        assert stream is not None
+        th = stream.thresholds.copy()
+        t0 = roles.targets[0]
+        for i, label in enumerate(stream.labels):
+            ref = self.references.get(label)
+            if i in roles.targets and ref is not None:
+                th[i] = float(ref.uv(goal_pct))
+            elif i in roles.compensators:
+                th[i] = float(ref.uv(roles.ceiling_pct)) if ref is not None else roles.ceiling_ratio * th[t0]
+        stream.set_thresholds(th)
+        if self.live is not None:
+            self.live.set_targets(th)
+        ref0 = self.references.get(stream.labels[t0])
+        return float(ref0.percent(th[t0])) if ref0 is not None else float(th[t0])
+
+    @property
+    def practice(self) -> PracticeRun | None:
+        with self._routine_lock:
+            return self._practice
+
+    def _poll_practice(self) -> None:
+        """Caller's thread: score the reps that are due, pass the stopping rule on, finish."""
+        run = self._practice
+        if run is None or self.live is None:
+            return
+        snap = self.live.snapshot()
+        for item in run.poll(snap):
+            if isinstance(item, RepScore):
+                self._emit(EventType.REP_SCORED, item.sentence(), item)
+            else:
+                self._emit(EventType.SET_DONE, item.sentence(), item)
+        if snap.stop_message and not run.done_for_today:
+            run.stop_after_this_rep(snap.stop_message)
+            self._emit(EventType.DONE_FOR_TODAY, snap.stop_message, run)
+        if run.finished.is_set() and run.all_scored:
+            with self._routine_lock:
+                self._practice = None
+            src = self.source
+            if isinstance(src, SimulatedPatch):
+                src.cue(None)
+            if self.stream is not None:
+                self.stream.worker.remove_sink(run)
+            self._apply_references(self.references)  # the person's own targets again
+            self._add_practice_record(run)
+            self._emit(EventType.PRACTICE_FINISHED, f"{run.drill.name} finished.", run)
+
+    def _add_practice_record(self, run: PracticeRun) -> None:
+        """The protocol's per-rep scores and set summaries go to the person's records."""
+        store = self.store
+        if store is None:
+            return
+        rec = self.recording
+        summary = {"practice": practice_summary(run), **(self.live.snapshot().summary() if self.live else {})}
+        try:
+            person = store.find_person(self.person) if self.person else None
+            store.add_session(person.id if person else None, run.drill.name, str(rec.path) if rec else None, summary)
+        except (UserError, sqlite3.Error) as exc:
+            self._emit(EventType.ERROR, f"The exercise's scores could not be saved in the records ({exc}).")
+
     def cancel_routines(self) -> None:
         """Stop a calibration or contact check under way: off the stream, the simulated person
         relaxes, a late result is ignored."""
         with self._routine_lock:
-            runs = [r for r in (self._calibration, self._contact) if r is not None]
-            self._calibration, self._contact = None, None
+            runs: list[Any] = [r for r in (self._calibration, self._contact, self._practice) if r is not None]
+            self._calibration, self._contact, self._practice = None, None, None
         for run in runs:
             if run.stream is not None and run.sink is not None:
                 run.stream.worker.remove_sink(run.sink)
@@ -785,6 +911,7 @@ class SessionController:
     def frame(self, n_bins: int = DISPLAY_BINS_PER_WINDOW) -> Frame:
         """What a view paints now (cheap: the newest display bins and a cached analysis snapshot)."""
         self.poll()
+        self._poll_practice()
         if self._restart_analysis and self.stream is not None:
             self._restart_analysis = False
             self._new_analysis()
@@ -803,16 +930,18 @@ class SessionController:
         firing = worker.firing.firing.copy()
         since = worker.firing.since.copy()
         last = worker.last_envelope.copy()
+        with self._routine_lock:
+            cal, contact, run = self._calibration, self._contact, self._practice
+        shown = self._last_practice
+        roles = (run or shown).current_roles if (run or shown) is not None else None  # type: ignore[union-attr]
         channels = tuple(
             replace(base, firing=bool(firing[i]), level=float(last[i]),
-                    held_s=(now - since[i]) / fs if firing[i] else 0.0)
+                    held_s=(now - since[i]) / fs if firing[i] else 0.0, role=roles.role(i) if roles else "")
             for i, base in enumerate(self._channel_bases(stream))
         )
         for a in (t, lo, hi, env):
             a.setflags(write=False)
         rec = stream.recorder
-        with self._routine_lock:
-            cal, contact = self._calibration, self._contact
         return Frame(
             State.STREAMING, self.person, channels, t, lo, hi, env,
             analysis=self.live.snapshot() if self.live is not None else None,
@@ -823,6 +952,7 @@ class SessionController:
             prompt=cal.prompt if cal is not None and not cal.done.is_set() else None,
             contact_progress=contact.progress if contact is not None else None,
             source_name=stream.source.name,
+            practice=shown.state() if shown is not None else None,
         )
 
     def _channel_bases(self, stream: LiveStream) -> list[ChannelFrame]:

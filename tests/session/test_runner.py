@@ -1,0 +1,113 @@
+"""The protocol runner on the simulated person: prompts, per-rep scores, set summary, pause/skip,
+faded feedback and probes, the stopping rule; per-persona expectations."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import pytest
+
+from app.errors import UserError
+from app.session.controller import EventType, MemoryTargets, SessionController, SessionOptions, SimulatedChoice
+
+LABELS = ("gluteus_maximus_L", "hamstring_L", "lumbar_erector_L")
+
+
+@dataclass(frozen=True)
+class Drill:
+    id: str = "test_bridge"
+    name: str = "Test bridge"
+    kind: str = "reps"
+    targets: tuple[str, ...] = ("gluteus_maximus",)
+    compensators: tuple[str, ...] = ("hamstring", "lumbar_erector")
+    unilateral: bool = False
+    cues: tuple[str, ...] = ("Push the floor away",)
+    typical_mvic_pct: dict[str, float] = field(default_factory=lambda: {"gluteus_maximus": 50.0, "hamstring": 25.0,
+                                                                      "lumbar_erector": 20.0})
+
+
+@dataclass(frozen=True)
+class Proto:
+    sets: int = 1
+    reps: int = 5
+    hold_s: float = 2.0
+    rest_s: float = 2.0
+    set_rest_s: float = 3.0
+    goal_mvic_pct: float = 40.0
+
+
+def run_practice(tmp_path, persona: str, drill=None, proto=None, speed: float = 6.0, labels=LABELS, **kw):
+    from app.storage.store import Store
+
+    ctl = SessionController(SessionOptions(recordings_dir=tmp_path), MemoryTargets(),
+                            store_opener=lambda: Store(tmp_path / "r.sqlite3"))
+    events = []
+    ctl.listeners.append(events.append)
+    ctl.connect(SimulatedChoice(labels, scenario="holds", seed=3, speed=speed, persona=persona))
+    run = ctl.start_practice(drill or Drill(), proto or Proto(), **kw)
+    deadline = time.monotonic() + 60
+    while ctl.practice is not None and time.monotonic() < deadline:
+        ctl.frame()
+        time.sleep(0.01)
+    ctl.close()
+    return run, events
+
+
+def test_healthy_person_leads_with_the_glute_and_most_reps_are_good(tmp_path):
+    run, events = run_practice(tmp_path, "healthy")
+    assert len(run.scores) == 5 and [s.rep for s in run.scores] == [1, 2, 3, 4, 5]
+    led = [s for s in run.scores if s.glute_led]
+    assert len(led) >= 4 and sum(s.good for s in run.scores) >= 4
+    assert all(s.compensation_share is not None and s.compensation_share < 0.45 for s in run.scores)
+    (summary,) = run.summaries
+    assert summary.reps == 5 and summary.glute_led == len(led)
+    types = [e.type for e in events]
+    assert types.count(EventType.REP_SCORED) == 5 and EventType.SET_DONE in types
+    assert types[-1] is EventType.PRACTICE_FINISHED or EventType.PRACTICE_FINISHED in types
+    steps = [e.data.phase for e in events if e.type is EventType.STEP]
+    assert steps[:4] == ["ready", "hold", "rest", "hold"] and steps[-1] == "done"
+
+
+def test_amnesia_hamstring_leads_by_about_150_ms_and_takes_over(tmp_path):
+    run, events = run_practice(tmp_path, "amnesia")
+    assert len(run.scores) == 5
+    not_led = [s for s in run.scores if s.glute_led is False]
+    assert len(not_led) >= 4
+    leads = sorted(-s.lead_ms for s in not_led)
+    assert 110 <= leads[len(leads) // 2] <= 200, leads
+    assert all("hamstring_L" in s.compensators_over for s in not_led) and not any(s.good for s in not_led)
+    assert EventType.TAKING_OVER in [e.type for e in events]
+
+
+def test_unknown_channels_for_the_drill_are_a_sentence(tmp_path):
+    ctl = SessionController(SessionOptions(recordings_dir=tmp_path))
+    ctl.connect(SimulatedChoice(("hamstring_L",)))
+    with pytest.raises(UserError, match="no channel is on it"):
+        ctl.start_practice(Drill(), Proto())
+    ctl.close()
+
+
+def test_faded_feedback_and_a_probe_per_set(tmp_path):
+    run, events = run_practice(tmp_path, "healthy", proto=Proto(sets=2, reps=4, hold_s=1.5, rest_s=1.5, set_rest_s=2.0),
+                               faded=True, probes=True)
+    by_set = {s: [r for r in run.scores if r.set == s] for s in (1, 2)}
+    assert [r.feedback for r in by_set[1]] == [True, True, True, False]
+    assert [r.feedback for r in by_set[2]] == [True, False, True, False]
+    assert [r.probe for r in by_set[2]] == [False, False, False, True]
+    assert all(s.probe is not None and s.reps == 3 for s in run.summaries)  # the probe is kept apart
+
+
+def test_one_sided_drill_does_each_side(tmp_path):
+    labels = ("gluteus_maximus_L", "gluteus_maximus_R", "hamstring_L", "hamstring_R")
+    run, _ = run_practice(tmp_path, "healthy", drill=Drill(unilateral=True), proto=Proto(reps=2, hold_s=1.5, rest_s=1.5),
+                          labels=labels)
+    assert [(s.side, s.rep) for s in run.scores] == [("L", 1), ("L", 2), ("R", 1), ("R", 2)]
+    assert all(s.glute_led for s in run.scores)
+
+
+def test_fatigue_stops_the_set_with_the_90_percent_rule(tmp_path):
+    run, events = run_practice(tmp_path, "fatigue", proto=Proto(reps=12, hold_s=1.5, rest_s=1.5))
+    assert run.done_for_today.startswith("Gluteus maximus L — Done for today: reps ")
+    assert len(run.scores) < 12  # stopped early
+    assert EventType.DONE_FOR_TODAY in [e.type for e in events]

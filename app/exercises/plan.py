@@ -21,25 +21,39 @@ READY_S = 3.0  # time to get into position, and for the onset detector's 2 s res
 
 
 class ProtocolLike(TypingProtocol):
-    sets: int
-    reps: int
-    hold_s: float
-    rest_s: float
-    set_rest_s: float
-    goal_mvic_pct: float
+    @property
+    def sets(self) -> int: ...
+    @property
+    def reps(self) -> int: ...
+    @property
+    def hold_s(self) -> float: ...
+    @property
+    def rest_s(self) -> float: ...
+    @property
+    def set_rest_s(self) -> float: ...
+    @property
+    def goal_mvic_pct(self) -> float: ...
 
 
 class DrillLike(TypingProtocol):
     """What the runner needs of an exercise or a screening test."""
 
-    id: str
-    name: str
-    kind: str
-    targets: tuple[str, ...]
-    compensators: tuple[str, ...]
-    unilateral: bool
-    cues: tuple[str, ...]
-    typical_mvic_pct: dict[str, float]
+    @property
+    def id(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def targets(self) -> tuple[str, ...]: ...
+    @property
+    def compensators(self) -> tuple[str, ...]: ...
+    @property
+    def unilateral(self) -> bool: ...
+    @property
+    def cues(self) -> tuple[str, ...]: ...
+    @property
+    def typical_mvic_pct(self) -> dict[str, float]: ...
 
 
 @dataclass(frozen=True)

@@ -49,6 +49,7 @@ from app.dsp.worker import ProcessedBlock, aligned_display
 from app.errors import UserError
 from app.exercises.plan import DrillLike, ProtocolLike, Step, plan_steps
 from app.exercises.scoring import ChannelRoles, RepScore, assign_roles
+from app.exercises.screening import ResultCard, ScreeningTest
 from app.muscles import display_name, short_name
 from app.session.routines import CalibrationPlan, CalibrationRun, ContactCheck, Prompt, Routine
 from app.session.runner import PracticeRun, PracticeState, practice_summary
@@ -169,6 +170,7 @@ class EventType(StrEnum):
     SET_DONE = "set done"  # data: SetSummary
     DONE_FOR_TODAY = "done for today"  # the 90%-of-best rule during a protocol
     PRACTICE_FINISHED = "practice finished"  # data: PracticeRun
+    SCREENING_RESULT = "screening result"  # data: ResultCard
 
 
 @dataclass(frozen=True)
@@ -780,8 +782,27 @@ class SessionController:
             if self.stream is not None:
                 self.stream.worker.remove_sink(run)
             self._apply_references(self.references)  # the person's own targets again
-            self._add_practice_record(run)
+            if isinstance(run.drill, ScreeningTest):
+                run.card = run.drill.evaluate(run.scores)
+                self._add_screening_record(run.card)
+                self._emit(EventType.SCREENING_RESULT, run.card.verdict, run.card)
+            else:
+                self._add_practice_record(run)
             self._emit(EventType.PRACTICE_FINISHED, f"{run.drill.name} finished.", run)
+
+    def start_screening(self, test: ScreeningTest) -> PracticeRun:
+        """A screening test, run like a protocol; its card comes with ``SCREENING_RESULT``."""
+        return self.start_practice(test, test.protocol)
+
+    def _add_screening_record(self, card: ResultCard) -> None:
+        store = self.store
+        if store is None:
+            return
+        try:
+            person = store.find_person(self.person) if self.person else None
+            store.add_screening(person.id if person else None, card.test, card.to_dict())
+        except (UserError, sqlite3.Error) as exc:
+            self._emit(EventType.ERROR, f"The screening result could not be saved in the records ({exc}).")
 
     def _add_practice_record(self, run: PracticeRun) -> None:
         """The protocol's per-rep scores and set summaries go to the person's records."""

@@ -45,6 +45,7 @@ class PracticeState:
     set_summaries: tuple[SetSummary, ...]
     done_for_today: str
     finished: bool
+    card: object | None = None  # a screening test's ResultCard
 
     @property
     def feedback(self) -> bool:
@@ -89,6 +90,7 @@ class PracticeRun:
         self.summaries: list[SetSummary] = []
         self.done_for_today = ""
         self.finished = threading.Event()
+        self.card: object | None = None  # a screening test's result card, once it is finished
         # routine bookkeeping (the controller's)
         self.stream: object = None
         self.sink: Callable[[ProcessedBlock], None] | None = None
@@ -226,7 +228,7 @@ class PracticeRun:
         reps = max((s.rep for s in self.steps if s.working), default=0)
         return PracticeState(self.drill.name, step, max(i, 0), len(self.steps), max(0.0, left), paused, sets, reps,
                              tuple(self.scores), tuple(self.summaries), self.done_for_today,
-                             self.finished.is_set())
+                             self.finished.is_set(), self.card)
 
 
 def practice_summary(run: PracticeRun) -> dict[str, object]:

@@ -1,7 +1,10 @@
-"""The clinic's records in one SQLite file: people, their %MVIC references and their sessions.
+"""The clinic's records in one SQLite file: people, their %MVIC references, their sessions, their
+screening results and the exercises a clinician adapted.
 
 Standard-library ``sqlite3`` with WAL journaling (a crash never corrupts earlier records) and a
-schema version table so later releases can migrate. One ``Store`` per thread; the UI owns one.
+versioned schema: version 1 is the first release's; each later version is one forward migration
+in ``_MIGRATIONS``, applied in order in its own transaction when an older file is opened. A file
+from a newer release is refused, not downgraded. One ``Store`` per thread; the UI owns one.
 """
 
 from __future__ import annotations
@@ -17,8 +20,6 @@ from platformdirs import user_data_dir
 
 from app.analysis.mvic import MvicReference
 from app.errors import UserError
-
-SCHEMA_VERSION = 1
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);
@@ -50,6 +51,29 @@ CREATE TABLE IF NOT EXISTS session (
 );
 CREATE INDEX IF NOT EXISTS session_person ON session(person_id, started_at);
 """
+
+#: version -> the SQL that brings version - 1 to it
+_MIGRATIONS: dict[int, str] = {
+    2: """
+CREATE TABLE screening (
+    id INTEGER PRIMARY KEY,
+    person_id INTEGER REFERENCES person(id) ON DELETE CASCADE,
+    test TEXT NOT NULL,
+    taken_at TEXT NOT NULL,
+    flagged INTEGER NOT NULL,
+    result TEXT NOT NULL
+);
+CREATE INDEX screening_person ON screening(person_id, test, taken_at);
+CREATE TABLE exercise (
+    id TEXT PRIMARY KEY,
+    custom_of TEXT,
+    name TEXT NOT NULL,
+    definition TEXT NOT NULL,
+    saved_at TEXT NOT NULL
+);
+""",
+}
+SCHEMA_VERSION = max(_MIGRATIONS)
 
 
 def default_path() -> Path:
@@ -95,16 +119,33 @@ class Store:
             self._db.executescript(_SCHEMA)
             row = self._db.execute("SELECT version FROM schema_version").fetchone()
             if row is None:
-                self._db.execute("INSERT INTO schema_version VALUES (?)", (SCHEMA_VERSION,))
-            elif row[0] > SCHEMA_VERSION:
+                self._db.execute("INSERT INTO schema_version VALUES (1)")
+                self._db.commit()
+                version = 1
+            else:
+                version = int(row[0])
+            if version > SCHEMA_VERSION:
                 raise UserError(
-                    f"{self.path} was written by a newer GluteFire (schema {row[0]}); update GluteFire."
+                    f"{self.path} was written by a newer GluteFire (schema {version}); update GluteFire."
                 )
-            self._db.commit()
+            self._migrate(version)
         except sqlite3.DatabaseError as exc:
             raise UserError(f"{self.path} is not a GluteFire database ({exc}).") from None
         except OSError as exc:
             raise UserError(f"Cannot open the records at {self.path}: {exc.strerror or exc}.") from None
+
+    def _migrate(self, version: int) -> None:
+        """Apply each migration after ``version``, each in one transaction with its version bump."""
+        for v in range(version + 1, SCHEMA_VERSION + 1):
+            statements = [s.strip() for s in _MIGRATIONS[v].split(";") if s.strip()]
+            with self._db:
+                for sql in statements:
+                    self._db.execute(sql)
+                self._db.execute("UPDATE schema_version SET version = ?", (v,))
+
+    @property
+    def version(self) -> int:
+        return int(self._db.execute("SELECT version FROM schema_version").fetchone()[0])
 
     def close(self) -> None:
         self._db.close()
@@ -212,3 +253,40 @@ class Store:
             (person_id,),
         ).fetchall()
         return [_session(r) for r in rows]
+
+    # -- screening results --
+    def add_screening(self, person_id: int | None, test: str, result: dict[str, Any], taken_at: str | None = None) -> int:
+        """A screening test's result card (``ResultCard.to_dict()``), for the four-week retest."""
+        with self._db:
+            cur = self._db.execute(
+                "INSERT INTO screening(person_id, test, taken_at, flagged, result) VALUES (?, ?, ?, ?, ?)",
+                (person_id, test, taken_at or _now(), int(bool(result.get("flagged"))), json.dumps(result)),
+            )
+        return int(cur.lastrowid or 0)
+
+    def screenings(self, person_id: int, test: str | None = None) -> list[dict[str, Any]]:
+        """A person's screening results, oldest first (each with ``id`` and ``taken_at``)."""
+        sql = "SELECT id, test, taken_at, result FROM screening WHERE person_id = ?"
+        args: tuple[Any, ...] = (person_id,)
+        if test is not None:
+            sql, args = sql + " AND test = ?", (person_id, test)
+        rows = self._db.execute(sql + " ORDER BY taken_at, id", args).fetchall()
+        return [{"id": r[0], "test": r[1], "taken_at": r[2], **json.loads(r[3])} for r in rows]
+
+    # -- exercises a clinician adapted --
+    def save_exercise(self, definition: dict[str, Any]) -> None:
+        """Keep a clinician's version of an exercise (``Exercise.to_dict()``), replacing an earlier
+        one with the same id."""
+        with self._db:
+            self._db.execute(
+                "INSERT OR REPLACE INTO exercise(id, custom_of, name, definition, saved_at) VALUES (?, ?, ?, ?, ?)",
+                (definition["id"], definition.get("custom_of"), definition["name"], json.dumps(definition), _now()),
+            )
+
+    def custom_exercises(self) -> list[dict[str, Any]]:
+        rows = self._db.execute("SELECT definition FROM exercise ORDER BY name").fetchall()
+        return [json.loads(r[0]) for r in rows]
+
+    def delete_exercise(self, exercise_id: str) -> None:
+        with self._db:
+            self._db.execute("DELETE FROM exercise WHERE id = ?", (exercise_id,))

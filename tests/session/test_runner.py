@@ -111,3 +111,50 @@ def test_fatigue_stops_the_set_with_the_90_percent_rule(tmp_path):
     assert run.done_for_today.startswith("Gluteus maximus L — Done for today: reps ")
     assert len(run.scores) < 12  # stopped early
     assert EventType.DONE_FOR_TODAY in [e.type for e in events]
+
+
+def run_screen(tmp_path, persona: str, test_id: str, labels):
+    from app.exercises.screening import screening_test
+    from app.storage.store import Store
+
+    store = Store(tmp_path / "r.sqlite3")
+    ctl = SessionController(SessionOptions(recordings_dir=tmp_path), MemoryTargets(), store=store)
+    events = []
+    ctl.listeners.append(events.append)
+    ctl.connect(SimulatedChoice(labels, scenario="holds", seed=4, speed=8.0, persona=persona))
+    run = ctl.start_screening(screening_test(test_id))
+    deadline = time.monotonic() + 60
+    while ctl.practice is not None and time.monotonic() < deadline:
+        ctl.frame()
+        time.sleep(0.01)
+    ctl.close()
+    (card,) = [e.data for e in events if e.type is EventType.SCREENING_RESULT]
+    saved = store._db.execute("SELECT test, flagged FROM screening").fetchall()
+    store.close()
+    return run, card, saved
+
+
+SLB = ("gluteus_maximus_L", "gluteus_maximus_R", "hamstring_L", "hamstring_R")
+
+
+def test_single_leg_bridge_screen_flags_amnesia_on_both_sides_and_passes_healthy(tmp_path):
+    _, card, saved = run_screen(tmp_path / "a", "amnesia", "single_leg_bridge", SLB)
+    assert card.flagged and "hamstring leads the glute on the left and right side" in card.verdict
+    assert card.lines[0].startswith("Left: glute first in 0 of 3; the glute came a median 1")
+    assert saved == [("single_leg_bridge", 1)]
+    _, ok, _ = run_screen(tmp_path / "h", "healthy", "single_leg_bridge", SLB)
+    assert not ok.flagged and ok.verdict == "The glute leads the hamstring on both sides."
+
+
+def test_trendelenburg_finds_the_weak_right_medius(tmp_path):
+    labels = ("gluteus_medius_L", "gluteus_medius_R", "tensor_fasciae_latae_L", "tensor_fasciae_latae_R")
+    _, card, _ = run_screen(tmp_path, "weak-medius", "trendelenburg", labels)
+    si = card.data["symmetry_index_percent"]
+    # half the level, and (in µV, uncalibrated) the simulated right side is 20% weaker too: -86 %
+    assert card.flagged and -95 < si < -50 and card.verdict.startswith("The right gluteus medius works")
+
+
+def test_hip_drive_screen_says_the_lower_back_starts_in_amnesia(tmp_path):
+    labels = ("gluteus_maximus_L", "lumbar_erector_L", "hamstring_L")
+    _, card, _ = run_screen(tmp_path, "amnesia", "hip_drive", labels)
+    assert card.flagged and card.verdict.startswith("The lower back starts the movement")

@@ -98,7 +98,48 @@ def build_parser() -> argparse.ArgumentParser:
     sc = sub.add_parser("scan", help="list the EMG patches in Bluetooth range")
     sc.add_argument("--seconds", type=_positive_float, default=5.0, help="how long to listen")
     _add_analyze(sub)
+    ex = sub.add_parser("exercises", help="the exercise library: instructions, cues, muscles, %%MVIC evidence, protocol")
+    ex.add_argument("--json", action="store_true", help="machine-readable output")
+    ex.add_argument("--db", help="the records (SQLite) with a clinic's adapted exercises (default: the app's own)")
+    _add_practice(sub)
     return p
+
+
+def _add_guided(q: argparse.ArgumentParser) -> None:
+    """What practice and screen share: the patch, the simulated person, the person, output."""
+    from app.devices.personas import DEFAULT_PERSONA
+    from app.devices.simulator import DEFAULT_RATE_HZ
+
+    q.add_argument("--device", default="sim", help="'sim' for the simulated patch (default), or a Bluetooth patch's "
+                   "address or name")
+    q.add_argument("--persona", default=DEFAULT_PERSONA, help="simulated patch: who follows the prompts "
+                   "(healthy, amnesia, fatigue, weak-medius)")
+    q.add_argument("--channels", help="comma-separated channel labels (default: the drill's muscles)")
+    q.add_argument("--rate", type=_positive_float, default=float(DEFAULT_RATE_HZ), help="sample rate (sim), Hz")
+    q.add_argument("--speed", type=_positive_float, default=1.0,
+                   help="simulated patch only: run this many times faster than real time")
+    q.add_argument("--seed", type=int, default=None, help="random seed (sim)")
+    q.add_argument("--person", help="use this person's %%MVIC references and keep the result in their records")
+    q.add_argument("--db", help="the records (SQLite) (default: the app's own)")
+    q.add_argument("--json", action="store_true", help="machine-readable output")
+    q.add_argument("--quiet", action="store_true", help="no line per rep while it runs")
+
+
+def _add_practice(sub: argparse._SubParsersAction) -> None:
+    pr = sub.add_parser("practice", help="run an exercise's protocol without the window and print each rep's score")
+    pr.add_argument("--exercise", required=True, help="an id from 'glutefire exercises', e.g. glute_bridge")
+    pr.add_argument("--sets", type=_positive_int, help="sets (default: the exercise's protocol)")
+    pr.add_argument("--reps", type=_positive_int, help="reps per set")
+    pr.add_argument("--hold", type=_positive_float, help="seconds to hold each rep")
+    pr.add_argument("--rest", type=_positive_float, help="seconds of rest between reps")
+    pr.add_argument("--goal", type=_positive_float, help="the glute's goal, %% MVIC")
+    pr.add_argument("--faded", action="store_true", help="faded feedback (fewer reps with the live display each set)")
+    pr.add_argument("--probes", action="store_true", help="one no-feedback retention probe rep per set")
+    pr.add_argument("--out", help="also record the session to this CSV file")
+    _add_guided(pr)
+    sc = sub.add_parser("screen", help="run a screening test (single-leg bridge, Trendelenburg, hip drive)")
+    sc.add_argument("--test", required=True, help="single_leg_bridge, trendelenburg or hip_drive")
+    _add_guided(sc)
 
 
 def _add_record(sub: argparse._SubParsersAction) -> None:
@@ -156,17 +197,35 @@ def _add_analyze(sub: argparse._SubParsersAction) -> None:
     a.add_argument("--no-reps", action="store_true", help="text output: leave out the per-rep lines")
 
 
-def _choice(args: argparse.Namespace) -> SourceChoice:
-    """What ``record --device`` names: the simulated patch, or a Bluetooth patch by address or name."""
+def _positive_int(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if v < 1:
+        raise argparse.ArgumentTypeError(f"{text} must be 1 or more")
+    return v
+
+
+def _choice(args: argparse.Namespace, default_labels: tuple[str, ...] = ("gluteus_maximus_L", "hamstring_L"),
+            ) -> SourceChoice:
+    """What ``--device`` names: the simulated patch, or a Bluetooth patch by address or name."""
+    from app.devices.personas import DEFAULT_PERSONA, persona
+    from app.devices.scenarios import DEFAULT_SCENARIO
     from app.session.controller import BluetoothChoice, SimulatedChoice
 
     labels = _channels(args.channels) if args.channels else None
+    who = getattr(args, "persona", DEFAULT_PERSONA)
     if args.device == "sim":
+        persona(who)  # an unknown persona is one sentence now, not in the patch's thread
         rate = int(args.rate) if args.rate == int(args.rate) else args.rate  # 777.5 Hz: the patch says no
-        return SimulatedChoice(labels or ("gluteus_maximus_L", "hamstring_L"), rate, args.scenario, args.seed, args.speed)
+        return SimulatedChoice(labels or default_labels, rate, getattr(args, "scenario", DEFAULT_SCENARIO), args.seed,
+                               args.speed, who)
     if args.speed != 1.0:
         raise UserError("--speed only applies to the simulated patch.")
-    return BluetoothChoice(args.device, args.protocol, labels, strict_labels=True)
+    if who != DEFAULT_PERSONA:
+        raise UserError("--persona only applies to the simulated patch.")
+    return BluetoothChoice(args.device, getattr(args, "protocol", None), labels or default_labels, strict_labels=True)
 
 
 def _out_file(path: str) -> Path:
@@ -330,7 +389,10 @@ def run(argv: Sequence[str] | None = None) -> int:
         return run_gui(
             scenario=getattr(args, "scenario", None), connect=getattr(args, "connect", False)
         )
-    handlers = {"record": cmd_record, "analyze": cmd_analyze, "scan": cmd_scan}
+    from app.cli_practice import cmd_exercises, cmd_practice, cmd_screen
+
+    handlers = {"record": cmd_record, "analyze": cmd_analyze, "scan": cmd_scan, "exercises": cmd_exercises,
+                "practice": cmd_practice, "screen": cmd_screen}
     return handlers[args.command](args)
 
 

@@ -287,3 +287,61 @@ def test_analyze_says_which_reps_triggered_the_stopping_rule(tmp_path, capsys):
     first, last = (int(x) for x in msg.split("Done for today: reps ")[1].split(" all stayed")[0].split(" to "))
     best = int(msg.split("of your best (rep ")[1].split(")")[0])
     assert last - first == 2 and best < first
+
+
+def test_exercises_lists_the_library_as_json(capsys):
+    assert main(["exercises", "--json"]) == 0
+    j = json.loads(capsys.readouterr().out)
+    ids = [e["id"] for e in j["exercises"]]
+    assert {"glute_squeeze_hold", "glute_bridge", "single_leg_bridge", "hip_thrust", "frog_pump", "clamshell",
+            "side_lying_hip_abduction", "quadruped_hip_extension", "rkc_plank", "band_walk", "hourly_squeeze"} <= set(ids)
+    for e in j["exercises"]:
+        assert {"id", "name", "targets", "compensators", "mvic_range", "citation", "cues", "protocol"} <= set(e)
+        assert {"sets", "reps", "hold_s", "rest_s", "goal_mvic_pct"} <= set(e["protocol"])
+    assert main(["exercises"]) == 0
+    assert "glute_bridge: Glute bridge" in capsys.readouterr().out
+
+
+def test_practice_on_the_amnesia_person_prints_scores_as_json(tmp_path, capsys):
+    out = tmp_path / "bridge.csv"
+    assert main(["practice", "--device", "sim", "--persona", "amnesia", "--exercise", "glute_bridge", "--sets", "1",
+                 "--reps", "4", "--speed", "8", "--json", "--out", str(out), "--db", str(tmp_path / "r.sqlite3")]) == 0
+    j = json.loads(capsys.readouterr().out)
+    assert j["exercise"] == "glute_bridge" and j["unit"] == "µV" and len(j["reps"]) == 4
+    for r in j["reps"]:
+        assert {"set", "rep", "glute_led", "lead_ms", "peak", "unit", "time_above_goal_s", "compensation_share",
+                "good"} <= set(r)
+    late = [r for r in j["reps"] if r["glute_led"] is False]
+    assert len(late) >= 3 and all(-200 <= r["lead_ms"] <= -110 for r in late)
+    assert j["done_for_today"] is False and out.exists()
+    from app.storage.store import Store
+
+    store = Store(tmp_path / "r.sqlite3")
+    (session,) = store.all_sessions()  # the recording's session, with the protocol's scores in it
+    assert session.exercise == "Glute bridge" and session.csv_path == str(out)
+    assert len(session.summary["practice"][0]["reps"]) == 4
+    store.close()
+
+
+def test_screen_finds_the_weak_medius_and_says_the_rule(tmp_path, capsys):
+    assert main(["screen", "--device", "sim", "--persona", "weak-medius", "--test", "trendelenburg", "--speed", "8",
+                 "--db", str(tmp_path / "r.sqlite3")]) == 0
+    text = capsys.readouterr().out
+    assert "Trendelenburg" in text and "Rule: A side whose medius works more than 15% less" in text
+    assert "The right gluteus medius works" in text
+    assert main(["screen", "--test", "hip_drive", "--persona", "healthy", "--speed", "8", "--json",
+                 "--db", str(tmp_path / "r.sqlite3")]) == 0
+    j = json.loads(capsys.readouterr().out)
+    assert j["test"] == "hip_drive" and j["flagged"] is False and j["caveat"]
+
+
+@pytest.mark.parametrize("argv, words", [
+    (["practice", "--exercise", "squats"], "Unknown exercise 'squats'; choose one of: glute_squeeze_hold"),
+    (["practice", "--exercise", "glute_bridge", "--persona", "lazy"], "Unknown persona 'lazy'; choose one of: healthy"),
+    (["screen", "--test", "plank"], "Unknown screening test 'plank'; choose one of: single_leg_bridge"),
+    (["practice", "--exercise", "glute_bridge", "--reps", "0"], "must be 1 or more"),
+])
+def test_unknown_exercise_persona_or_test_is_one_sentence(argv, words, capsys, tmp_path):
+    assert main([*argv, "--db", str(tmp_path / "r.sqlite3")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert words in err and "\n" not in err and "Traceback" not in err

@@ -290,6 +290,7 @@ class SessionController:
         self._contact: ContactCheck | None = None
         self._routine_lock = threading.Lock()
         self._recording_person = ""
+        self._recorded_practice: list[dict[str, object]] = []
         self._practice: PracticeRun | None = None
         self._last_practice: PracticeRun | None = None  # shown until the next one starts
         self._restart_analysis = False  # set on a routine's thread, done on the caller's
@@ -805,15 +806,18 @@ class SessionController:
             self._emit(EventType.ERROR, f"The screening result could not be saved in the records ({exc}).")
 
     def _add_practice_record(self, run: PracticeRun) -> None:
-        """The protocol's per-rep scores and set summaries go to the person's records."""
+        """The protocol's per-rep scores and set summaries go to the person's records: into the
+        session of the recording under way (saved at Stop), or as a session of their own."""
+        if self.recording is not None:
+            self._recorded_practice.append(practice_summary(run))
+            return
         store = self.store
         if store is None:
             return
-        rec = self.recording
-        summary = {"practice": practice_summary(run), **(self.live.snapshot().summary() if self.live else {})}
+        summary = {"practice": [practice_summary(run)], **(self.live.snapshot().summary() if self.live else {})}
         try:
             person = store.find_person(self.person) if self.person else None
-            store.add_session(person.id if person else None, run.drill.name, str(rec.path) if rec else None, summary)
+            store.add_session(person.id if person else None, run.drill.name, None, summary)
         except (UserError, sqlite3.Error) as exc:
             self._emit(EventType.ERROR, f"The exercise's scores could not be saved in the records ({exc}).")
 
@@ -859,6 +863,7 @@ class SessionController:
         rec = stream.start_recording(path, extra=extra, max_samples=max_samples)
         self._marks = []  # each recording numbers its marks from 1
         self._recording_person = self.person  # whose session it is (the file's header says so too)
+        self._recorded_practice = []
         self._emit(EventType.RECORDING_STARTED, f"Recording to {rec.path}.", rec.path)
         return rec.path
 
@@ -881,10 +886,15 @@ class SessionController:
         store = self.store
         if store is None or self.live is None or self.choice is None:
             return None
+        summary = self.live.snapshot().summary()
+        exercise = self.choice.exercise
+        if self._recorded_practice:  # the protocols done during the recording, with every rep's score
+            summary["practice"] = self._recorded_practice
+            exercise = ", ".join(dict.fromkeys(str(p["name"]) for p in self._recorded_practice))
+            self._recorded_practice = []
         try:
             person = store.find_person(self._recording_person) if self._recording_person else None
-            return store.add_session(person.id if person else None, self.choice.exercise, csv_path,
-                                     self.live.snapshot().summary()).id
+            return store.add_session(person.id if person else None, exercise, csv_path, summary).id
         except UserError as exc:
             self._emit(EventType.ERROR, str(exc))
         except sqlite3.Error as exc:

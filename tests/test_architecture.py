@@ -62,4 +62,5 @@ def test_the_window_stays_thin():
     # no widget reaches past the controller into the stream, the DSP worker or its sinks
     for ui in (APP / "ui").glob("*.py"):
         text = ui.read_text()
-        assert "worker" not in text and "add_sink" not in text and ".stream." not in text, ui.name
+        for reach in ("add_sink", "remove_sink", ".worker.", ".stream.", "controller.live", "controller.stream"):
+            assert reach not in text, f"{ui.name} reaches past the controller: {reach}"

@@ -34,6 +34,8 @@ LINUX_LIBS = {
     "fontconfig": "libfontconfig1",
     "glib-2.0": "libglib2.0-0",
     "dbus-1": "libdbus-1-3",
+    "pulse": "libpulse0",  # QtMultimedia links it: the sound cues
+    "pipewire-0.3": "libpipewire-0.3-0",  # QtMultimedia probes it and warns on every start without it
 }
 LINUX_DISPLAY_LIBS = {
     "xkbcommon-x11": "libxkbcommon-x11-0",
@@ -44,7 +46,12 @@ LINUX_DISPLAY_LIBS = {
     "xcb-image": "libxcb-image0",
     "xcb-render-util": "libxcb-render-util0",
 }
-LINUX_BINARIES = {"dbus-daemon": "dbus-daemon"}  # private bus for the fake-BlueZ tests
+LINUX_BINARIES = {
+    "dbus-daemon": "dbus-daemon",  # private bus for the fake-BlueZ tests
+    "espeak-ng": "espeak-ng",  # spoken cues (hold, relax, ...)
+    "pulseaudio": "pulseaudio",  # a private sound server with a null sink for the audio tests
+    "parec": "pulseaudio-utils",  # records that sink's monitor
+}
 
 
 def say(msg: str) -> None:

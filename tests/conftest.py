@@ -7,8 +7,18 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("XDG_RUNTIME_DIR", "/tmp")
 
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
 import numpy as np
 import pytest
+
+from app.session.sound import SAMPLE_RATE
 
 
 def _our_temp_entries() -> set[str]:
@@ -28,6 +38,78 @@ def pytest_sessionfinish(session, exitstatus):  # type: ignore[no-untyped-def]
     if left:
         print(f"\nThe tests left these in the temp directory: {sorted(left)}")
         session.exitstatus = 1
+
+
+SINK = "gftest"  # the private sound server's null sink
+
+
+@dataclass(frozen=True)
+class Pulse:
+    server: str  # a PULSE_SERVER value
+    client_env: dict[str, str]  # for pactl/parec
+
+
+def _listening(path: Path) -> bool:
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+        try:
+            s.connect(str(path))
+        except OSError:
+            return False
+    return True
+
+
+@pytest.fixture(scope="session")
+def pulse(tmp_path_factory) -> Iterator[Pulse]:
+    """A private PulseAudio with one null sink at 48 kHz, and PULSE_SERVER pointing at it."""
+    exe = shutil.which("pulseaudio")
+    if exe is None:
+        pytest.skip("pulseaudio is not installed (python3 dev.py test installs it)")
+    if shutil.which("parec") is None:
+        pytest.skip("parec is not installed (pulseaudio-utils; python3 dev.py test installs it)")
+    root = tmp_path_factory.mktemp("pulse")
+    sock = root / "pulse.sock"
+    (root / "xdg").mkdir(mode=0o700)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PULSE_")}
+    env.update(HOME=str(root), XDG_RUNTIME_DIR=str(root / "xdg"), XDG_CONFIG_HOME=str(root / "config"),
+               PULSE_RUNTIME_PATH=str(root / "runtime"))
+    argv = [exe, "--daemonize=no", "--exit-idle-time=-1", "-n", "--use-pid-file=no", "--log-target=stderr",
+            f"--load=module-null-sink sink_name={SINK} rate={SAMPLE_RATE}",
+            f"--load=module-native-protocol-unix socket={sock} auth-anonymous=1"]
+    log_path = root / "pulseaudio.log"
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
+    old = os.environ.get("PULSE_SERVER")
+    try:
+        deadline = time.monotonic() + 15
+        while not _listening(sock):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                pytest.fail("PulseAudio did not start: " + log_path.read_text(errors="replace")[-2000:])
+            time.sleep(0.05)
+        server = f"unix:{sock}"
+        os.environ["PULSE_SERVER"] = server
+        yield Pulse(server, dict(env, PULSE_SERVER=server))
+    finally:
+        if old is None:
+            os.environ.pop("PULSE_SERVER", None)
+        else:
+            os.environ["PULSE_SERVER"] = old
+        proc.terminate()
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _sound_server(request):  # type: ignore[no-untyped-def]
+    """Every test runs with a private sound server where one can be started (so the window's real
+    audio path is exercised, and Qt never looks for the machine's own); without pulseaudio the
+    audio tests skip and the app works silently."""
+    if shutil.which("pulseaudio") and shutil.which("parec") and not os.environ.get("GLUTEFIRE_NO_SOUND_SERVER"):
+        request.getfixturevalue("pulse")
+    yield
 
 
 @pytest.fixture

@@ -256,9 +256,13 @@ class LiveAnalysis:
         d = int(round(delay * self.fs))
         a = int(np.floor(on_s * self.fs))
         b = int(np.ceil(off_s * self.fs)) + d + 1
-        env, _, skipped = self._env.read_since(a, max(1, b - a))
-        filt, _, _ = self._filt.read_since(a, max(1, b - a))
-        first = a + skipped  # a hold longer than the history: its newest part
+        # the history rings count from the first sample this analysis saw, not from the stream's
+        # start (it may begin mid-stream: after a calibration, at an exercise's start)
+        origin = self._origin or 0
+        ra = max(0, a - origin)
+        env, _, skipped = self._env.read_since(ra, max(1, b - origin - ra))
+        filt, _, _ = self._filt.read_since(ra, max(1, b - origin - ra))
+        first = origin + ra + skipped  # a hold longer than the history: its newest part
         span = (on_s - first / self.fs, off_s - first / self.fs)
         reps = reps_from_bursts(env[ch].astype(np.float64), self.fs, [span],
                                 target if np.isfinite(target) else None, delay, "µV")

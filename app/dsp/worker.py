@@ -10,6 +10,7 @@ own frame rate.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -35,6 +36,7 @@ class ProcessedBlock:
 
 
 Sink = Callable[[ProcessedBlock], None]
+log = logging.getLogger(__name__)
 
 
 def _nan_runs(mask: np.ndarray) -> list[tuple[int, int, bool]]:
@@ -81,6 +83,7 @@ class DspWorker:
         self.processed_samples = 0
         self.last_envelope = np.zeros(n_ch)
         self.error: BaseException | None = None
+        self.sink_error: str | None = None  # the last consumer that failed (taken off; the rest go on)
 
     @property
     def settings(self) -> FilterSettings:
@@ -182,7 +185,12 @@ class DspWorker:
         with self._sinks_lock:
             sinks = list(self._sinks)
         for sink in sinks:
-            sink(block)
+            try:
+                sink(block)
+            except Exception as exc:  # one failing consumer must not stop the others (the recording)
+                log.exception("a DSP sink failed and was taken off: %r", sink)
+                self.remove_sink(sink)
+                self.sink_error = f"{type(exc).__name__}: {exc}"
 
 
 def aligned_display(worker: DspWorker, n_bins: int) -> tuple[int, np.ndarray, np.ndarray, np.ndarray]:

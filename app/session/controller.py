@@ -36,6 +36,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from app.analysis.fatigue import STOP_CONSECUTIVE, STOP_FRACTION
+from app.analysis.firing_order import is_glute
 from app.analysis.live import LiveAnalysis, LiveSnapshot
 from app.analysis.mvic import DEFAULT_TARGET_PERCENT, MvicReference
 from app.devices.personas import DEFAULT_PERSONA, Effort
@@ -47,6 +48,7 @@ from app.dsp.filters import FilterSettings
 from app.dsp.firing import DEFAULT_THRESHOLD_UV
 from app.dsp.worker import ProcessedBlock, aligned_display
 from app.errors import UserError
+from app.exercises.library import LIBRARY, Exercise
 from app.exercises.plan import DrillLike, ProtocolLike, Step, plan_steps
 from app.exercises.scoring import ChannelRoles, RepScore, assign_roles
 from app.exercises.screening import ResultCard, ScreeningTest
@@ -320,7 +322,12 @@ class SessionController:
             return
         self._emit(EventType.CROSSED)
         run = self._practice
-        if run is None or not run.state().feedback:
+        if run is None:  # the live monitor: a glute reaching its target
+            for c in block.crossings:
+                if c.rising and self.stream is not None and is_glute(self.stream.labels[c.channel]):
+                    self._emit(EventType.GOAL, "", self.stream.labels[c.channel])
+            return
+        if not run.state().feedback:
             return
         roles = run.current_roles
         for c in block.crossings:
@@ -760,6 +767,27 @@ class SessionController:
         with self._routine_lock:
             return self._practice
 
+    def pause_practice(self, paused: bool = True) -> None:
+        """Pause (the person relaxes, the clock stops) or resume the protocol under way."""
+        run = self.practice
+        if run is not None:
+            run.pause() if paused else run.resume()
+
+    def skip_step(self) -> None:
+        run = self.practice
+        if run is not None:
+            run.skip()
+
+    def stop_practice(self) -> None:
+        """End the protocol now (the reps scored so far stay in its state), or put away the
+        summary of one that finished."""
+        run = self.practice
+        if run is not None:
+            self.cancel_routines()
+            self._apply_references(self.references)
+            self._emit(EventType.PRACTICE_FINISHED, f"{run.drill.name} stopped.", run)
+        self._last_practice = None
+
     def _poll_practice(self) -> None:
         """Caller's thread: score the reps that are due, pass the stopping rule on, finish."""
         run = self._practice
@@ -790,6 +818,30 @@ class SessionController:
             else:
                 self._add_practice_record(run)
             self._emit(EventType.PRACTICE_FINISHED, f"{run.drill.name} finished.", run)
+
+    def exercises(self) -> list[Exercise]:
+        """The library, then the clinic's own versions from the records."""
+        out = list(LIBRARY.values())
+        store = self.store
+        if store is not None:
+            for d in store.custom_exercises():
+                try:
+                    out.append(Exercise.from_dict(d))
+                except UserError as exc:  # a damaged entry must not hide the others
+                    log.warning("an adapted exercise in the records is unreadable: %s", exc)
+        return out
+
+    def save_exercise(self, exercise: Exercise) -> str:
+        """Keep a clinician's version of an exercise in the records; returns a sentence."""
+        store = self.store
+        if store is None:
+            raise UserError("The records cannot be opened, so the exercise cannot be kept.")
+        exercise = exercise.validated()
+        try:
+            store.save_exercise(exercise.to_dict())
+        except sqlite3.Error as exc:
+            raise UserError(f"The exercise could not be saved in {store.path} ({exc}).") from None
+        return f"Saved {exercise.name}."
 
     def start_screening(self, test: ScreeningTest) -> PracticeRun:
         """A screening test, run like a protocol; its card comes with ``SCREENING_RESULT``."""

@@ -41,6 +41,7 @@ class StreamStatus:
     recorded_s: float
     recorder_error: str | None
     dsp_error: str | None
+    analysis_error: str | None = None  # a consumer of the DSP thread failed; the rest (recording) goes on
 
 
 class LiveStream:
@@ -182,6 +183,8 @@ class LiveStream:
             recorded_s=rec.duration_s if rec else 0.0,
             recorder_error=rec.error if rec else None,
             dsp_error=f"{type(err).__name__}: {err}" if err else None,
+            analysis_error=(f"Part of the live analysis stopped ({self.worker.sink_error}); the recording goes on."
+                            if self.worker.sink_error else None),
         )
 
     def wait_samples(self, n: int, timeout: float) -> bool:

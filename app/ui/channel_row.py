@@ -91,6 +91,7 @@ class FiringTile(QFrame):
         state_row.addWidget(self.state)
         state_row.addStretch(1)
         state_row.addWidget(self.level if compact else self.held)
+        self.swatch: QLabel | None = None
         if compact:
             lay.addWidget(self.name, 0, 0)
             lay.addWidget(self.target, 0, 1)
@@ -109,10 +110,12 @@ class FiringTile(QFrame):
             swatch = QLabel("- - Target")
             swatch.setObjectName("targetSwatch")
             swatch.setStyleSheet(f"QLabel#targetSwatch {{ color: {theme.TARGET}; font-weight: 600; }}")
+            self.swatch = swatch
             lay.addWidget(swatch, 6, 0)
             lay.addWidget(self.target, 6, 1)
         self.unit = ""
         self.firing: bool | None = None
+        self._look = ""
         self._signal_bad: bool | None = None
         self._text: tuple[str, str] = ("", "")
         self.set_idle()
@@ -149,10 +152,14 @@ class FiringTile(QFrame):
         self.signal.setText(("✖ " if bad else "⚠ ") + text)
         self.signal.show()
 
-    def _paint(self, firing: bool, state: str) -> None:
-        if firing != self.firing:
-            self.firing = firing
-            bg, fg = (theme.FIRING_BG, theme.FIRING_FG) if firing else (theme.REST_BG, theme.REST_FG)
+    def _paint(self, firing: bool, state: str, look: str | None = None) -> None:
+        """``look``: "firing" (green), "warning" (vermillion: a helper taking over) or "rest"."""
+        look = look or ("firing" if firing else "rest")
+        self.firing = firing
+        if look != self._look:
+            self._look = look
+            bg, fg = {"firing": (theme.FIRING_BG, theme.FIRING_FG), "warning": (theme.WARNING_BG, theme.WARNING_FG)
+                      }.get(look, (theme.REST_BG, theme.REST_FG))
             self.setStyleSheet(
                 f"QFrame#tile {{ background: {bg}; border-radius: 10px; }}"
                 f"QFrame#tile QLabel {{ color: {fg}; background: transparent; }}"
@@ -160,18 +167,34 @@ class FiringTile(QFrame):
         if self.state.text() != state:
             self.state.setText(state)
 
-    def set_state(self, ch: ChannelFrame) -> None:
-        """One frame's state: FIRING and seconds above target, or below target; the level."""
-        self._paint(ch.firing, "FIRING" if ch.firing else "Below target")
+    def set_state(self, ch: ChannelFrame, feedback: bool = True) -> None:
+        """One frame's state: FIRING and seconds above target, or below target; the level. In an
+        exercise a helper muscle is never green: above its ceiling it says TAKING OVER in
+        vermillion. Without feedback (faded schedule) the tile shows nothing to go by."""
+        if not feedback:
+            self._paint(False, "No screen this rep")
+            self._show_text("", "")
+            return
+        if self.swatch is not None:  # the orange line is a goal for the glute, a ceiling for a helper
+            word = {"target": "- - Goal", "compensator": "- - Ceiling"}.get(ch.role, "- - Target")
+            if self.swatch.text() != word:
+                self.swatch.setText(word)
+        if ch.role == "compensator":
+            self._paint(ch.firing, "TAKING OVER" if ch.firing else "Helper calm", "warning" if ch.firing else "rest")
+        else:
+            self._paint(ch.firing, "FIRING" if ch.firing else ("Below goal" if ch.role == "target" else "Below target"))
         if not np.isfinite(ch.level):
             level = ""
         elif ch.reference is not None:
             level = f"{ch.level * ch.scale:.0f}% MVIC" + ("" if self.compact else f"  ({ch.level:.0f} µV)")
         else:
             level = f"{ch.level:.0f} {ch.unit}"
-        held = f"{ch.held_s:.1f} s" if ch.firing else ""
-        if self.compact and ch.firing:
+        held = f"{ch.held_s:.1f} s" if ch.firing and ch.role != "compensator" else ""
+        if self.compact and held:
             level = f"{level} · {ch.held_s:.0f} s"
+        self._show_text(level, held)
+
+    def _show_text(self, level: str, held: str) -> None:
         if (level, held) != self._text:
             self._text = (level, held)
             self.level.setText(level)

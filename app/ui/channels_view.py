@@ -30,6 +30,8 @@ from app.analysis.live import LiveSnapshot
 from app.session.controller import ChannelFrame, Frame
 from app.ui.channel_row import COMPACT_FROM, ChannelRow
 
+NO_FEEDBACK = "No screen this rep: feel the glute do the work. The result comes after the rep."
+
 
 def _typing(widget: QWidget | None) -> bool:
     """Someone is typing text there (an editable combo box keeps the focus itself)."""
@@ -122,6 +124,8 @@ class ChannelsView(QWidget):
         elif frame.streaming and not self._streaming:  # the same muscles again: targets as the session has them
             self._units = [() for _ in self.rows]
         self._streaming = frame.streaming
+        st = frame.practice
+        feedback = st is None or st.feedback or st.finished  # faded feedback: nothing to go by this rep
         for i, (row, ch) in enumerate(zip(self.rows, frame.channels)):
             if not frame.streaming:
                 row.set_idle()
@@ -130,9 +134,16 @@ class ChannelsView(QWidget):
                 self._units[i] = _unit_key(ch)
                 row.set_unit(ch)
                 self.unit_changed.emit()
-            row.show_data(frame.times_s, frame.low[i], frame.high[i], frame.envelope[i])
-            row.tile.set_state(ch)
+            if feedback:
+                row.show_data(frame.times_s, frame.low[i], frame.high[i], frame.envelope[i])
+            else:
+                row.show_data(frame.times_s[:0], frame.low[i, :0], frame.high[i, :0], frame.envelope[i, :0])
+            row.tile.set_state(ch, feedback)
             row.show_marks(frame.marks, labelled=i == 0)
+        if not feedback and self.insight.text() != NO_FEEDBACK:
+            self.insight.setText(NO_FEEDBACK)
+        # during an exercise the strip above says what to do; the firing-order line comes back after
+        self.insight.setVisible(frame.streaming and (st is None or st.finished or not feedback))
         if not frame.streaming:
             self.insight.hide()
 
@@ -162,6 +173,8 @@ class ChannelsView(QWidget):
                 best = ch.summary.best_peak if ch.summary else ch.reps[-1].peak
                 u = "%" if ch.unit.startswith("%") else f" {ch.unit}"
                 row.tile.show_rep(f"Last rep {ch.reps[-1].peak:.0f}{u} · best {best:.0f}{u}")
+            else:  # a fresh analysis (after a calibration, at an exercise's start)
+                row.tile.show_rep("")
             if ch.quality is not None:
                 problems = ch.quality.problems()
                 row.tile.show_signal(ch.quality.verdict, problems[0].split(": ", 1)[-1] if problems else "")

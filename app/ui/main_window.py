@@ -14,7 +14,7 @@ from pathlib import Path
 from platformdirs import user_documents_dir
 from PySide6.QtCore import QObject, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
-from PySide6.QtWidgets import QHBoxLayout, QInputDialog, QLabel, QMainWindow, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QInputDialog, QMainWindow, QVBoxLayout, QWidget
 
 from app import __version__
 from app.analysis.live import LiveSnapshot
@@ -25,9 +25,11 @@ from app.storage.store import Store
 from app.ui import theme
 from app.ui.channel_row import ChannelRow
 from app.ui.channels_view import ChannelsView, ContractionKey
+from app.ui.practice_controls import PracticeControls
 from app.ui.preferences import Preferences
 from app.ui.routine_panel import RoutinePanel
 from app.ui.session_panel import SessionPanel
+from app.ui.sound_feedback import SoundFeedback
 from app.ui.status_bar import SessionStatusBar
 from app.ui.toolbar import SessionToolbar
 
@@ -35,22 +37,10 @@ FRAME_MS = 16  # ~60 fps
 STATUS_MS = 250
 
 
-def default_recordings_dir() -> Path:
-    return Path(user_documents_dir()) / "GluteFire" / "recordings"
-
-
 class _Bridge(QObject):
     """Carries the controller's events (any thread) to the UI thread as a queued signal."""
 
     happened = Signal(object)
-
-
-def _banner(style: str) -> QLabel:
-    b = QLabel("")
-    b.setWordWrap(True)
-    b.setStyleSheet(f"{style} padding: 8px 12px; border-radius: 6px;")
-    b.hide()
-    return b
 
 
 class MainWindow(QMainWindow):
@@ -60,7 +50,7 @@ class MainWindow(QMainWindow):
                  seed: int | None = None, store: Store | None = None) -> None:
         super().__init__()
         self.prefs = Preferences(settings)
-        self.recordings_dir = recordings_dir or default_recordings_dir()
+        self.recordings_dir = recordings_dir or Path(user_documents_dir()) / "GluteFire" / "recordings"
         self._seed = seed
         frac, reps = self.prefs.stopping_rule()
         self.controller = SessionController(
@@ -79,11 +69,14 @@ class MainWindow(QMainWindow):
         self.setStyleSheet(theme.APP_STYLE)
         self.toolbar = SessionToolbar(self.prefs)
         self.addToolBar(self.toolbar)
+        self.status = SessionStatusBar()
+        self.setStatusBar(self.status)
+        self.practice = PracticeControls(self.controller, self, lambda text: self.status.say(text, 8000))
+        self.sound = SoundFeedback(self.prefs.sound())
+        self.controller.listeners.append(self.sound.on_event)  # straight from the DSP thread: no delay
         self._wire_toolbar()
         self.toolbar.resized.connect(self._fit_toolbar)
         self.setCentralWidget(self._build_central())
-        self.status = SessionStatusBar()
-        self.setStatusBar(self.status)
         self.frame_timer = QTimer(self)
         self.frame_timer.setTimerType(Qt.TimerType.PreciseTimer)
         self.frame_timer.timeout.connect(self.refresh)
@@ -105,6 +98,9 @@ class MainWindow(QMainWindow):
         tb.calibrate.connect(lambda: self.routine.calibrate())
         tb.remeasure.connect(self.remeasure_rest)
         tb.scenario_changed.connect(self._scenario_changed)
+        tb.practice.connect(self.practice.choose_exercise)
+        tb.screening.connect(self.practice.choose_screening)
+        tb.home_view.connect(self.practice.open_home)
         tb.source.chosen.connect(self._sync_manual_button)
         mark = QAction(self)
         mark.setShortcut(QKeySequence("M"))
@@ -125,15 +121,15 @@ class MainWindow(QMainWindow):
         outer = QVBoxLayout(left)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.setSpacing(8)
-        self.banner = _banner(f"background: {theme.ERROR_BG}; color: {theme.ERROR_FG};")
-        self.done_banner = _banner("background: #dcfce7; color: #14532d; font-size: 15px; font-weight: 600;")
+        self.banner = theme.banner(f"background: {theme.ERROR_BG}; color: {theme.ERROR_FG};")
+        self.done_banner = theme.banner("background: #dcfce7; color: #14532d; font-size: 15px; font-weight: 600;")
         self.routine = RoutinePanel(self.controller)
         self.routine.message.connect(lambda text: self.status.say(text, 8000))
         self.routine.calibrated.connect(self._calibrated)
         self.channels = ChannelsView(self.controller.press)
         self.channels.threshold_changed.connect(self._threshold_changed)
         self.channels.unit_changed.connect(self._show_person)
-        for w in (self.banner, self.done_banner, self.routine):
+        for w in (self.banner, self.done_banner, self.routine, self.practice.strip):
             outer.addWidget(w)
         outer.addWidget(self.channels, 1)
         self.panel = SessionPanel()
@@ -149,10 +145,7 @@ class MainWindow(QMainWindow):
 
     # -- connecting ------------------------------------------------------------------------------
     def toggle_connect(self) -> None:
-        if self.controller.state is State.IDLE:
-            self.connect_source()
-        else:
-            self.disconnect_source()
+        self.connect_source() if self.controller.state is State.IDLE else self.disconnect_source()
 
     def connect_source(self) -> None:
         tb = self.toolbar
@@ -164,6 +157,8 @@ class MainWindow(QMainWindow):
             return
         if self.controller.state is State.CONNECTING:
             self.status.say(f"Connecting to {tb.source.currentText()}…", 60_000)
+        if self.sound.start():  # the first time: no sound output, said once
+            self.status.say(self.sound.reason, 8000)
         self.done_banner.hide()
         self._snap = None
         self.frame_timer.start(FRAME_MS)
@@ -198,10 +193,7 @@ class MainWindow(QMainWindow):
 
     # -- recording, marks, checks ----------------------------------------------------------------
     def toggle_record(self) -> None:
-        if self.controller.recording is None:
-            self.start_recording()
-        else:
-            self.stop_recording()
+        self.start_recording() if self.controller.recording is None else self.stop_recording()
 
     def start_recording(self, path: Path | None = None) -> None:
         try:
@@ -257,6 +249,7 @@ class MainWindow(QMainWindow):
                 self.show_error(str(exc))
             frac, reps = self.prefs.stopping_rule()  # from the next Connect on
             self.controller.options = replace(self.controller.options, stop_fraction=frac, stop_consecutive=reps)
+            self.sound.set_settings(self.prefs.sound())
 
     # -- people -----------------------------------------------------------------------------------
     def _calibrated(self) -> None:
@@ -289,6 +282,9 @@ class MainWindow(QMainWindow):
         if frame.analysis is not None and frame.analysis is not self._snap:
             self.show_snapshot(frame.analysis)
         self.routine.show_frame(frame)
+        self.practice.show_frame(frame)
+        self.sound.show_frame(frame)
+        self.panel.show_practice(frame.practice)
         busy = self.routine.running  # one routine at a time; the prompts drive, not the button
         self.channels.contract_btn.setVisible(self._manual() and not busy)
         self.toolbar.check_btn.setEnabled(frame.streaming and not busy)
@@ -322,11 +318,13 @@ class MainWindow(QMainWindow):
             self.routine.show_event(ev)
         elif t is EventType.BATTERY:
             self.update_status()
+        self.practice.on_event(ev)
 
     def update_status(self) -> None:
         frame = self.controller.frame()
         self.status.show_frame(frame)
-        for err in (frame.status.recorder_error, frame.status.dsp_error) if frame.status is not None else ():
+        st = frame.status
+        for err in (st.recorder_error, st.dsp_error, st.analysis_error) if st is not None else ():
             if err:
                 self.show_error(err)
 
@@ -341,5 +339,6 @@ class MainWindow(QMainWindow):
         self._space.remove()
         self.disconnect_source()
         self.controller.close()
+        self.sound.stop()
         self.prefs.sync()
         super().closeEvent(event)

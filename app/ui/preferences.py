@@ -12,11 +12,13 @@ from PySide6.QtCore import QSettings
 
 from app.analysis.fatigue import STOP_CONSECUTIVE, STOP_FRACTION
 from app.analysis.mvic import DEFAULT_TARGET_PERCENT
+from app.devices.personas import DEFAULT_PERSONA, PERSONAS
 from app.devices.scenarios import DEFAULT_SCENARIO, SCENARIOS
 from app.devices.simulator import DEFAULT_RATE_HZ, SUPPORTED_RATES
 from app.dsp.filters import FilterSettings
 from app.dsp.firing import DEFAULT_THRESHOLD_UV
 from app.muscles import DEFAULT_PRESET, PRESETS
+from app.session.sound import SoundSettings
 
 
 class Preferences:
@@ -88,6 +90,13 @@ class Preferences:
     def set_sample_rate(self, hz: int) -> None:
         self.q.setValue("sim/rate", int(hz))
 
+    def persona(self) -> str:
+        """Who the simulated patch's person is when they follow prompts."""
+        return self._choice("sim/persona", DEFAULT_PERSONA, PERSONAS)
+
+    def set_persona(self, key: str) -> None:
+        self.q.setValue("sim/persona", key)
+
     def last_source(self) -> str:
         return str(self.q.value("source/last", "sim"))
 
@@ -131,6 +140,25 @@ class Preferences:
             return STOP_FRACTION, STOP_CONSECUTIVE
         return ((frac if 0.5 <= frac <= 1.0 else STOP_FRACTION),
                 (n if 1 <= n <= 10 else STOP_CONSECUTIVE))
+
+    # -- sound --
+    def sound(self) -> SoundSettings:
+        """Volume, mute, pitch that follows the level, spoken cues (defaults: ``SoundSettings``)."""
+        d = SoundSettings()
+
+        def flag(key: str, default: bool) -> bool:
+            v = self.q.value(f"sound/{key}", default)
+            return v if isinstance(v, bool) else str(v).lower() in ("true", "1", "yes")
+
+        volume = self._positive("sound/volume", d.volume)
+        return SoundSettings(min(1.0, volume), flag("muted", d.muted), flag("pitch", d.pitch_follows_level),
+                             flag("speech", d.speech))
+
+    def set_sound(self, s: SoundSettings) -> None:
+        self.q.setValue("sound/volume", float(s.volume))
+        self.q.setValue("sound/muted", bool(s.muted))
+        self.q.setValue("sound/pitch", bool(s.pitch_follows_level))
+        self.q.setValue("sound/speech", bool(s.speech))
 
     def set_stopping_rule(self, fraction: float, consecutive: int) -> None:
         self.q.setValue("session/stop_fraction", float(fraction))

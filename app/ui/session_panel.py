@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from app.analysis.fatigue import MIN_TREND_SPAN_S
 from app.analysis.live import ChannelLive, LiveSnapshot
+from app.session.runner import PracticeState
 
 RECENT_REPS = 5  # firing order of this many newest reps, newest first
 QUALITY_TEXT = {"good": ("●", "#15803d"), "check": ("●", "#b45309"), "bad": ("●", "#b91c1c")}
@@ -128,6 +129,12 @@ class SessionPanel(QFrame):
 
         self.title = _label("This session", "big")
         self.lay.addWidget(self.title)
+        self.practice_head = _label("EXERCISE", "heading")
+        self.practice = QLabel("")
+        self.practice.setTextFormat(Qt.TextFormat.RichText)
+        self.practice.setWordWrap(True)
+        self.practice_head.hide()
+        self.practice.hide()
         row = QHBoxLayout()
         row.addWidget(_label("Person", wrap=False))
         self.person_box = PersonBox()
@@ -135,6 +142,9 @@ class SessionPanel(QFrame):
         self.lay.addLayout(row)
         self.person = _label("", "muted")
         self.lay.addWidget(self.person)
+        self.lay.addWidget(self.practice_head)
+        self.lay.addWidget(self.practice)
+        self._practice_key: tuple[object, ...] = ()
         self.order_head = _label("FIRING ORDER", "heading")
         self.order = _label("")
         self.order.setStyleSheet("font-weight: 600;")
@@ -167,6 +177,36 @@ class SessionPanel(QFrame):
         self._grid: list[list[QLabel]] = []
         self._grid_names: tuple[str, ...] = ()
         self.clear("Connect to start a session.")
+
+    def show_practice(self, st: PracticeState | None) -> None:
+        """The protocol's reps so far: a line each (glute first?, peak, time above goal, helpers'
+        share, good), then the set summaries."""
+        key = (id(st), len(st.scores), len(st.set_summaries)) if st is not None else ()
+        if key == self._practice_key:
+            return
+        self._practice_key = key
+        self.practice_head.setVisible(st is not None)
+        self.practice.setVisible(st is not None)
+        if st is None:
+            return
+        rows = []
+        for s in st.scores[-12:]:
+            u = "%" if s.unit.startswith("%") else f" {s.unit}"
+            lead = ("–" if s.lead_ms is None else f"{s.lead_ms:+.0f} ms")
+            share = "–" if s.compensation_share is None else f"{s.compensation_share * 100:.0f}%"
+            peak = "–" if s.peak is None else f"{s.peak:.0f}{u}"
+            mark = "✔" if s.good else "✘"
+            colour = "#15803d" if s.good else "#b84a00"
+            side = f"{s.side} " if s.side else ""
+            probe = " (probe)" if s.probe else ""
+            rows.append(f"<tr><td>{s.set}.{side}{s.rep}{probe}</td><td align=right>{lead}</td><td align=right>{peak}"
+                        f"</td><td align=right>{s.time_above_goal_s:.1f} s</td><td align=right>{share}</td>"
+                        f"<td style='color:{colour}'><b>{mark}</b></td></tr>")
+        head = ("<tr style='color:#64748b'><td>rep</td><td align=right>glute lead</td><td align=right>peak</td>"
+                "<td align=right>above goal</td><td align=right>helpers</td><td></td></tr>")
+        sets = "".join(f"<p>{_html(x.sentence())}</p>" for x in st.set_summaries)
+        self.practice.setText(f"<b>{_html(st.drill)}</b><table width='100%' cellspacing=2>{head}{''.join(rows)}"
+                              f"</table>{sets}")
 
     def set_person(self, name: str, calibrated: bool) -> None:
         if not name:

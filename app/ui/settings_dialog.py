@@ -7,7 +7,9 @@ uses, and a bad combination is reported in one sentence without closing the dial
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -20,9 +22,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.devices.personas import PERSONAS
 from app.devices.simulator import SUPPORTED_RATES
 from app.dsp.filters import FilterSettings
 from app.errors import UserError
+from app.session.sound import SoundSettings
 from app.ui.preferences import Preferences
 
 
@@ -72,6 +76,25 @@ class SettingsDialog(QDialog):
             xform.addRow(QLabel("Applies at the next Connect."))
         lay.addWidget(sess)
 
+        snd = QGroupBox("Sound")
+        sf = QFormLayout(snd)
+        s = prefs.sound()
+        self.volume = QSpinBox()
+        self.volume.setRange(0, 100)
+        self.volume.setValue(round(s.volume * 100))
+        self.volume.setSuffix(" %")
+        self.mute = QCheckBox("No sound")
+        self.mute.setChecked(s.muted)
+        self.pitch = QCheckBox("A tone whose pitch follows the glute's level during a hold")
+        self.pitch.setChecked(s.pitch_follows_level)
+        self.speech = QCheckBox("Say the cues (hold, relax, set done) where the computer can speak")
+        self.speech.setChecked(s.speech)
+        sf.addRow("Volume", self.volume)
+        sf.addRow(self.mute)
+        sf.addRow(self.pitch)
+        sf.addRow(self.speech)
+        lay.addWidget(snd)
+
         sim = QGroupBox("Simulated patch")
         sform = QFormLayout(sim)
         self.rate = QComboBox()
@@ -79,6 +102,12 @@ class SettingsDialog(QDialog):
             self.rate.addItem(f"{r} Hz", r)
         self.rate.setCurrentIndex(self.rate.findData(prefs.sample_rate()))
         sform.addRow("Sample rate", self.rate)
+        self.persona = QComboBox()
+        for key, p in PERSONAS.items():
+            self.persona.addItem(p.name, key)
+            self.persona.setItemData(self.persona.count() - 1, p.description, Qt.ItemDataRole.ToolTipRole)
+        self.persona.setCurrentIndex(self.persona.findData(prefs.persona()))
+        sform.addRow("Who follows the prompts", self.persona)
         if streaming:
             sform.addRow(QLabel("A new rate applies at the next Connect."))
         lay.addWidget(sim)
@@ -111,7 +140,10 @@ class SettingsDialog(QDialog):
             return
         self.prefs.set_filters(s)
         self.prefs.set_sample_rate(int(self.rate.currentData()))
+        self.prefs.set_persona(str(self.persona.currentData()))
         self.prefs.set_stopping_rule(self.stop_fraction.value() / 100.0, self.stop_reps.value())
+        self.prefs.set_sound(SoundSettings(self.volume.value() / 100.0, self.mute.isChecked(), self.pitch.isChecked(),
+                                           self.speech.isChecked()))
         super().accept()
 
 

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from PySide6.QtWidgets import QLabel
+
 FIRING_BG = "#16a34a"
 FIRING_FG = "#ffffff"
+#: a helper muscle taking over: Okabe-Ito vermillion, darkened for white text (never the "good" green)
+WARNING_BG = "#b84a00"
+WARNING_FG = "#ffffff"
 REST_BG = "#eef1f4"
 REST_FG = "#334155"
 TARGET = "#f97316"
@@ -18,9 +23,9 @@ ERROR_FG = "#991b1b"
 
 APP_STYLE = """
 QMainWindow { background: #f8fafc; }
-QToolBar { background: #ffffff; border-bottom: 1px solid #e2e8f0; spacing: 6px; padding: 6px; }
+QToolBar { background: #ffffff; border-bottom: 1px solid #e2e8f0; spacing: 4px; padding: 6px; }
 QToolBar QLabel { color: #475569; }
-QPushButton { padding: 6px 11px; border-radius: 6px; border: 1px solid #cbd5e1; background: #ffffff; }
+QPushButton { padding: 6px 10px; border-radius: 6px; border: 1px solid #cbd5e1; background: #ffffff; }
 QPushButton:hover { background: #f1f5f9; }
 QPushButton#primary { background: #2563eb; color: white; border: 1px solid #1d4ed8; font-weight: 600; }
 QPushButton#primary[streaming="true"] { background: #475569; border-color: #334155; }
@@ -32,3 +37,12 @@ QPushButton#contract:pressed { background: #16a34a; color: white; }
 QStatusBar { background: #ffffff; border-top: 1px solid #e2e8f0; color: #334155; }
 QComboBox { padding: 4px 8px; }
 """
+
+
+def banner(style: str) -> QLabel:
+    """A hidden message strip (errors, "done for today") that wraps its text."""
+    b = QLabel("")
+    b.setWordWrap(True)
+    b.setStyleSheet(f"{style} padding: 8px 12px; border-radius: 6px;")
+    b.hide()
+    return b

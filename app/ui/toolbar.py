@@ -90,7 +90,7 @@ class SourceBox(QComboBox):
     def choice(self, labels: tuple[str, ...], scenario: str, rate: int, seed: int | None) -> SourceChoice:
         """What Connect connects to."""
         if self.simulated:
-            return SimulatedChoice(labels, rate, scenario, seed)
+            return SimulatedChoice(labels, rate, scenario, seed, persona=self.prefs.persona())
         address, protocol, name = str(self.currentData())[4:].split("|")
         return BluetoothChoice(address, protocol or None, labels, name)
 
@@ -117,6 +117,9 @@ class SessionToolbar(QToolBar):
     remeasure = Signal()
     scenario_changed = Signal()
     preset_changed = Signal()
+    practice = Signal()
+    screening = Signal()
+    home_view = Signal()
     resized = Signal()  # its contents changed width (a box's text)
 
     def __init__(self, prefs: Preferences, parent: QWidget | None = None) -> None:
@@ -155,6 +158,12 @@ class SessionToolbar(QToolBar):
         menu.addAction("Calibrate %MVIC…", self.calibrate.emit)
         menu.addAction("Measure the resting level again (relax 2 s)", self.remeasure.emit)
         self.check_btn.setMenu(menu)  # Qt draws the menu arrow itself
+        self.practice_btn = self._button("Practice", None, "", "Guided exercises, screening tests, the at-home view")
+        pmenu = QMenu(self.practice_btn)
+        pmenu.addAction("Exercise with a protocol…", self.practice.emit)
+        pmenu.addAction("Screening test…", self.screening.emit)
+        pmenu.addAction("At-home view (full screen)", self.home_view.emit)
+        self.practice_btn.setMenu(pmenu)
         self.addSeparator()
         self.settings_btn = self._button("Settings…", self.settings_clicked, "", "Filters, stopping rule, sample rate")
         self.set_state(State.IDLE, recording=False)
@@ -195,7 +204,7 @@ class SessionToolbar(QToolBar):
         self.connect_btn.setText({State.IDLE: "Connect", State.CONNECTING: "Cancel connecting"}.get(state, "Disconnect"))
         self.connect_btn.setProperty("streaming", on)
         self.connect_btn.setStyle(self.connect_btn.style())  # re-apply the stylesheet for the property
-        for w in (self.record_btn, self.mark_btn, self.check_btn):
+        for w in (self.record_btn, self.mark_btn, self.check_btn, self.practice_btn):
             w.setEnabled(on)
         for box in (self.preset, self.source):
             box.setEnabled(state is State.IDLE)

@@ -185,3 +185,24 @@ def test_rest_can_be_measured_again_and_reps_are_kept():
     snap = live.snapshot()
     assert snap.ready and snap.rep_count == 2  # the reps at 12 and 16 s (the one at 20 s is still open)
     assert [round(r.onset_s) for r in snap.channels[0].reps] == [12, 16]
+
+
+def test_an_analysis_that_starts_mid_stream_measures_its_reps():
+    """Regression: a live analysis started after the stream had run (a restart after a calibration,
+    at an exercise's start) read its history rings with the stream's sample numbers: 'negative
+    dimensions are not allowed' killed the DSP thread at the first rep."""
+    labels = ("gluteus_maximus_L",)
+    x, _ = simulated("bridges", 30.0, labels)
+    ring = RingBuffer(1, 40_000)
+    worker = DspWorker(ring, 1000.0, FilterSettings(), np.full(1, 50.0))
+    for i in range(0, 9_800, BLOCK):  # 9.8 s already streamed (a rest follows, then reps at 12, 17, 22, 27 s)
+        ring.write(x[:, i : i + BLOCK])
+        worker.process_available()
+    live = LiveAnalysis(1000.0, labels, envelope_delay_s=worker.delay_s, targets_uv=[50.0])
+    worker.add_sink(live)
+    for i in range(9_800, x.shape[1], BLOCK):
+        ring.write(x[:, i : i + BLOCK])
+        worker.process_available()
+    reps = live.snapshot().channels[0].reps
+    assert len(reps) == 4 and all(r.duration_s > 2.0 and r.peak > 100 for r in reps)
+    assert [round(r.onset_s) for r in reps] == [12, 17, 22, 27]

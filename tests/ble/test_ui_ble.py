@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QDialog
 
 from app.devices.ble_loop import stop_shared_loop
 from app.devices.protocols import openpatch
+from app.session.controller import State
 from app.ui.app import configure_pyqtgraph
 from app.ui.connect_dialog import ConnectDialog
 from app.ui.main_window import MainWindow
@@ -61,7 +62,8 @@ def test_scan_dialog_connect_and_stream(qtbot, qsettings, tmp_path, patch, fake_
     win.toolbar.source.choose_device(dlg.chosen.address, dlg.chosen.protocol, dlg.chosen.name)
     assert not win.toolbar.scenario.isEnabled() and not win.channels.contract_btn.isVisible()
     win.connect_source()
-    assert win.toolbar.connect_btn.text() == "Cancel connecting" and win.toolbar.connect_btn.isEnabled()
+    if win.controller.state is State.CONNECTING:  # (a fast fake patch may be connected already)
+        assert win.toolbar.connect_btn.text() == "Cancel connecting" and win.toolbar.connect_btn.isEnabled()
     qtbot.waitUntil(lambda: len(win.rows) == 2, timeout=15_000)
 
     def traced() -> bool:

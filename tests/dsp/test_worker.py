@@ -70,3 +70,22 @@ def test_threaded_worker_and_display_bins(rng):
     b = w.display_bin
     last = filt[:, (start + env.shape[1] - 1) * b : (start + env.shape[1]) * b]
     np.testing.assert_allclose(hi[:, -1], last.max(axis=1), atol=1e-9)
+
+
+def test_a_failing_sink_is_taken_off_and_the_others_go_on():
+    """A bug in one consumer (the live analysis) must not stop the DSP thread and the recording."""
+    ring = RingBuffer(1, 10_000)
+    worker = DspWorker(ring, 1000.0, FilterSettings(), np.array([50.0]))
+    got = []
+
+    def bad(block):
+        raise ValueError("negative dimensions are not allowed")
+
+    worker.add_sink(bad)
+    worker.add_sink(lambda b: got.append(b.raw.shape[1]))
+    for _ in range(3):
+        ring.write(np.zeros((1, 20)))
+        worker.process_available()
+    assert got == [20, 20, 20] and worker.error is None
+    assert worker.sink_error == "ValueError: negative dimensions are not allowed"
+    assert bad not in worker._sinks

@@ -309,7 +309,7 @@ def test_toolbar_shows_every_button_and_whole_texts_at_1280(window, qtbot):
         tb.source.setCurrentIndex(0)
         window.resize(window.minimumSizeHint().width(), 720)
         qtbot.wait(50)
-        for b in (tb.connect_btn, tb.record_btn, tb.mark_btn, tb.check_btn, tb.settings_btn):
+        for b in (tb.connect_btn, tb.record_btn, tb.mark_btn, tb.check_btn, tb.practice_btn, tb.settings_btn):
             assert b.isVisible(), b.text()
             assert b.mapTo(window, b.rect().topRight()).x() <= window.width()
         for box in (tb.scenario, tb.preset, tb.source):

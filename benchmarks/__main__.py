@@ -12,7 +12,7 @@ import sys
 
 from benchmarks.results_file import merge
 
-ALL = ["dsp", "display", "latency", "sound", "memory", "analysis"]
+ALL = ["dsp", "display", "latency", "sound", "feedback", "memory", "analysis"]
 
 
 def main(argv: list[str]) -> int:

@@ -18,21 +18,28 @@ from dataclasses import dataclass
 import numpy as np
 
 from app.dsp.decimate import MinMaxDecimator, bin_size_for
-from app.dsp.filters import FilterSettings
+from app.dsp.envelope import MovingMeanSquare
+from app.dsp.filters import FilterSettings, rms_window_samples
 from app.dsp.firing import Crossing, FiringDetector
 from app.dsp.pipeline import make_pipeline
 from app.dsp.ring import RingBuffer
 
+#: the sound cues' own envelope: a 20 ms moving RMS (10 ms delay instead of the display's 35 ms), so
+#: the goal tone can start within ~50 ms of the true onset including the audio device's buffer
+CUE_RMS_MS = 20.0
+
 
 @dataclass(frozen=True)
 class ProcessedBlock:
-    """What sinks receive: absolute start index, raw (NaN in gaps), filtered, envelope, crossings."""
+    """What sinks receive: absolute start index, raw (NaN in gaps), filtered, envelope, crossings
+    of the targets, and ``cue_crossings`` of the same targets by the faster cue envelope."""
 
     start_index: int
     raw: np.ndarray
     filtered: np.ndarray
     envelope: np.ndarray
     crossings: tuple[Crossing, ...]
+    cue_crossings: tuple[Crossing, ...] = ()
 
 
 Sink = Callable[[ProcessedBlock], None]
@@ -67,6 +74,9 @@ class DspWorker:
         self._pipeline = make_pipeline(settings, sample_rate_hz, n_ch, signal_kind)
         self._pending_settings: FilterSettings | None = None
         self.firing = FiringDetector(n_ch, thresholds)
+        # the sound cues' faster detector (raw EMG only: a device's own envelope is used as it is)
+        self._cue_ms = MovingMeanSquare(rms_window_samples(CUE_RMS_MS, sample_rate_hz), n_ch)
+        self.cue_firing = FiringDetector(n_ch, thresholds)
         #: display bins: min/max of the band-passed signal and max of the envelope per bin
         self.display_bin = bin_size_for(sample_rate_hz)
         cap = int(display_seconds * sample_rate_hz / self.display_bin) + 1
@@ -104,6 +114,7 @@ class DspWorker:
 
     def set_thresholds(self, thresholds: np.ndarray) -> None:
         self.firing.set_thresholds(thresholds)
+        self.cue_firing.set_thresholds(thresholds)
 
     def set_settings(self, settings: FilterSettings) -> None:
         """Swap filters at the next block boundary (validated now, in the caller's thread)."""
@@ -173,6 +184,14 @@ class DspWorker:
                 filtered[:, a:b] = out.filtered
                 envelope[:, a:b] = out.envelope
         crossings = tuple(self.firing.process(envelope, start))
+        if self.signal_kind == "raw":
+            with np.errstate(invalid="ignore"):
+                cue_env = np.sqrt(np.maximum(self._cue_ms.process(filtered), 0.0))
+            if np.isnan(filtered[:, -1:]).any():
+                self._cue_ms.reset()  # a gap: start again from the next real sample
+            cue_crossings = tuple(self.cue_firing.process(cue_env, start))
+        else:
+            cue_crossings = crossings
         lo, hi, env_bins = self._decimator.process(filtered, envelope)
         if lo.shape[1]:
             # min and max first; the envelope ring is written last and is the readers' clock
@@ -181,7 +200,7 @@ class DspWorker:
             self.display_envelope.write(env_bins)
         self.last_envelope = envelope[:, -1].copy()
         self.processed_samples = start + raw.shape[1]
-        block = ProcessedBlock(start, raw, filtered, envelope, crossings)
+        block = ProcessedBlock(start, raw, filtered, envelope, crossings, cue_crossings)
         with self._sinks_lock:
             sinks = list(self._sinks)
         for sink in sinks:

@@ -61,6 +61,9 @@ from app.storage.recorder import CsvRecorder
 from app.storage.store import Store
 
 UNIT_TEXT = {"uV": "µV", "counts": "counts", "mV": "mV"}
+#: a new goal tone (or helper warning) needs the level below the goal for this long first: a level
+#: hovering at the goal must not chatter
+CUE_GAP_S = 0.3
 log = logging.getLogger(__name__)
 
 
@@ -293,6 +296,7 @@ class SessionController:
         self._routine_lock = threading.Lock()
         self._recording_person = ""
         self._recorded_practice: list[dict[str, object]] = []
+        self._last_fall: dict[int, int] = {}  # channel -> sample its cue level last fell below the goal
         self._practice: PracticeRun | None = None
         self._last_practice: PracticeRun | None = None  # shown until the next one starts
         self._restart_analysis = False  # set on a routine's thread, done on the caller's
@@ -317,25 +321,32 @@ class SessionController:
 
     def _on_block(self, block: ProcessedBlock) -> None:
         """DSP thread: only the rare crossing moments go out (a view repaints the tile at once);
-        during a protocol a target reaching its goal and a compensator taking over too (sound)."""
-        if not block.crossings:
+        a target reaching its goal and, in an exercise, a helper taking over go out for the sound,
+        from the faster cue envelope — once per contraction: a level hovering at the goal (below it
+        for less than ``CUE_GAP_S``) does not chatter."""
+        if block.crossings:
+            self._emit(EventType.CROSSED)
+        stream = self.stream
+        if not block.cue_crossings or stream is None:
             return
-        self._emit(EventType.CROSSED)
+        rising = []
+        for c in block.cue_crossings:
+            if not c.rising:
+                self._last_fall[c.channel] = c.index
+            elif c.index - self._last_fall.get(c.channel, -10**12) >= CUE_GAP_S * stream.fs:
+                rising.append(c)
+        if not rising:
+            return
         run = self._practice
-        if run is None:  # the live monitor: a glute reaching its target
-            for c in block.crossings:
-                if c.rising and self.stream is not None and is_glute(self.stream.labels[c.channel]):
-                    self._emit(EventType.GOAL, "", self.stream.labels[c.channel])
-            return
-        if not run.state().feedback:
-            return
-        roles = run.current_roles
-        for c in block.crossings:
-            if c.rising and c.channel in roles.targets:
-                self._emit(EventType.GOAL, "", roles.labels[c.channel])
-            elif c.rising and c.channel in roles.compensators:
-                self._emit(EventType.TAKING_OVER, f"{display_name(roles.labels[c.channel])} taking over",
-                           roles.labels[c.channel])
+        if run is not None and not run.state().feedback:
+            return  # faded feedback: no sound either on a withheld rep
+        roles = run.current_roles if run is not None else None
+        for c in rising:
+            label = stream.labels[c.channel]
+            if (c.channel in roles.targets) if roles is not None else is_glute(label):
+                self._emit(EventType.GOAL, "", label)
+            elif roles is not None and c.channel in roles.compensators:
+                self._emit(EventType.TAKING_OVER, f"{display_name(label)} taking over", label)
 
     # -- the records ------------------------------------------------------------------------------
     @property

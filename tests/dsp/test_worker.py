@@ -89,3 +89,27 @@ def test_a_failing_sink_is_taken_off_and_the_others_go_on():
     assert got == [20, 20, 20] and worker.error is None
     assert worker.sink_error == "ValueError: negative dimensions are not allowed"
     assert bad not in worker._sinks
+
+
+def test_the_cue_envelope_crosses_earlier_than_the_display_envelope():
+    """The sound's own 20 ms envelope decides a contraction (a 150 ms rise, as a prompted squeeze)
+    before the 70 ms display envelope does."""
+    from app.devices.emg_model import Artefacts, synthesize
+
+    fs = 2000.0
+    act = np.zeros((1, int(3 * fs)))
+    rise = int(0.15 * fs)
+    act[0, int(1.5 * fs):int(1.5 * fs) + rise] = np.linspace(0, 200.0, rise)
+    act[0, int(1.5 * fs) + rise:] = 200.0
+    x = synthesize(act, fs, seed=3, artefacts=Artefacts(3.0, 0.0, 50, 0))
+    ring = RingBuffer(1, 20_000)
+    worker = DspWorker(ring, fs, FilterSettings(), np.array([100.0]))
+    shown, cued = [], []
+    worker.add_sink(lambda b: (shown.extend(c.index for c in b.crossings if c.rising),
+                               cued.extend(c.index for c in b.cue_crossings if c.rising)))
+    for i in range(0, x.shape[1], 40):
+        ring.write(x[:, i : i + 40])
+        worker.process_available()
+    assert len(shown) == 1 and len(cued) >= 1
+    lead_ms = (shown[0] - cued[0]) / fs * 1000
+    assert 10 <= lead_ms <= 40, lead_ms

@@ -39,6 +39,7 @@ def run(presses: int = 20) -> dict[str, object]:
     puller = threading.Thread(target=device, daemon=True)
     puller.start()
     ctl = SessionController(targets=MemoryTargets(threshold_uv=50.0))
+    ctl.sound_cues = True
     ctl.listeners.append(feedback.on_event)
     ctl.connect(SimulatedChoice(("gluteus_maximus_L",), scenario="manual", seed=3))
     lat = []

@@ -74,9 +74,11 @@ class DspWorker:
         self._pipeline = make_pipeline(settings, sample_rate_hz, n_ch, signal_kind)
         self._pending_settings: FilterSettings | None = None
         self.firing = FiringDetector(n_ch, thresholds)
-        # the sound cues' faster detector (raw EMG only: a device's own envelope is used as it is)
+        # the sound cues' faster detector (raw EMG only: a device's own envelope is used as it is);
+        # ~25 µs a block at 8 ch, so only while someone listens (``cues = True``)
         self._cue_ms = MovingMeanSquare(rms_window_samples(CUE_RMS_MS, sample_rate_hz), n_ch)
         self.cue_firing = FiringDetector(n_ch, thresholds)
+        self.cues = False
         #: display bins: min/max of the band-passed signal and max of the envelope per bin
         self.display_bin = bin_size_for(sample_rate_hz)
         cap = int(display_seconds * sample_rate_hz / self.display_bin) + 1
@@ -184,7 +186,9 @@ class DspWorker:
                 filtered[:, a:b] = out.filtered
                 envelope[:, a:b] = out.envelope
         crossings = tuple(self.firing.process(envelope, start))
-        if self.signal_kind == "raw":
+        if not self.cues:
+            cue_crossings: tuple[Crossing, ...] = ()
+        elif self.signal_kind == "raw":
             with np.errstate(invalid="ignore"):
                 cue_env = np.sqrt(np.maximum(self._cue_ms.process(filtered), 0.0))
             if np.isnan(filtered[:, -1:]).any():

@@ -297,6 +297,8 @@ class SessionController:
         self._recording_person = ""
         self._recorded_practice: list[dict[str, object]] = []
         self._last_fall: dict[int, int] = {}  # channel -> sample its cue level last fell below the goal
+        #: someone listens: detect goal and helper crossings for the sound (the fast cue envelope)
+        self.sound_cues = False
         self._practice: PracticeRun | None = None
         self._last_practice: PracticeRun | None = None  # shown until the next one starts
         self._restart_analysis = False  # set on a routine's thread, done on the caller's
@@ -446,6 +448,7 @@ class SessionController:
             source.stop()
             raise
         stream.worker.add_sink(self._on_block)
+        stream.worker.cues = self.sound_cues
         stream.event_listeners.append(self._on_source_event)
         self.stream, self.choice = stream, choice
         self._restart_analysis = False

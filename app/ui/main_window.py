@@ -159,6 +159,7 @@ class MainWindow(QMainWindow):
             self.status.say(f"Connecting to {tb.source.currentText()}…", 60_000)
         if self.sound.start():  # the first time: no sound output, said once
             self.status.say(self.sound.reason, 8000)
+        self.controller.sound_cues = not self.sound.reason
         self.done_banner.hide()
         self._snap = None
         self.frame_timer.start(FRAME_MS)

@@ -104,6 +104,7 @@ def test_the_cue_envelope_crosses_earlier_than_the_display_envelope():
     x = synthesize(act, fs, seed=3, artefacts=Artefacts(3.0, 0.0, 50, 0))
     ring = RingBuffer(1, 20_000)
     worker = DspWorker(ring, fs, FilterSettings(), np.array([100.0]))
+    worker.cues = True
     shown, cued = [], []
     worker.add_sink(lambda b: (shown.extend(c.index for c in b.crossings if c.rising),
                                cued.extend(c.index for c in b.cue_crossings if c.rising)))

@@ -341,6 +341,7 @@ def test_disconnect_writes_every_received_sample_before_closing_the_recording(ct
 
 def test_one_goal_tone_per_contraction_even_hovering_at_the_goal(ctl):
     """The cue detector may flicker at the goal; the sound must say 'goal' once per squeeze."""
+    ctl.sound_cues = True
     ctl.connect(SimulatedChoice(("gluteus_maximus_L",), scenario="manual", seed=2))
     ctl.set_target(0, 175.0)  # the manual squeeze is ~180 µV: the level hovers at the goal
     time.sleep(2.3)

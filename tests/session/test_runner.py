@@ -44,6 +44,7 @@ def run_practice(tmp_path, persona: str, drill=None, proto=None, speed: float = 
                             store_opener=lambda: Store(tmp_path / "r.sqlite3"))
     events = []
     ctl.listeners.append(events.append)
+    ctl.sound_cues = True  # as the window does when it has a sound output
     ctl.connect(SimulatedChoice(labels, scenario="holds", seed=3, speed=speed, persona=persona))
     run = ctl.start_practice(drill or Drill(), proto or Proto(), **kw)
     deadline = time.monotonic() + 60

@@ -27,7 +27,8 @@ EXAMPLE_PERSON = ("Ann Example", {"gluteus_maximus_L": 300.0, "gluteus_maximus_R
 
 
 def main_window_shot(out: Path, scenario: str = "amnesia", preset: str | None = None,
-                     seconds: float = 9.0, person: bool = False) -> Path:
+                     seconds: float = 9.0, person: bool = False, practice: str | None = None,
+                     persona: str = "healthy", home: Path | None = None) -> Path:
     """Stream ``seconds`` of a scenario into a fresh window and save it as PNG; ``person``: with
     the example person's %MVIC references chosen (records in a temp dir, never the user's)."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -38,11 +39,11 @@ def main_window_shot(out: Path, scenario: str = "amnesia", preset: str | None = 
     app = QApplication.instance() or QApplication([])
     configure_pyqtgraph()
     with tempfile.TemporaryDirectory(prefix="glutefire-shot-") as tmp:
-        return _shot(app, Path(tmp), out, scenario, preset, seconds, person)
+        return _shot(app, Path(tmp), out, scenario, preset, seconds, person, practice, persona, home)
 
 
 def _shot(app, tmp: Path, out: Path, scenario: str, preset: str | None, seconds: float,  # type: ignore[no-untyped-def]
-          person: bool) -> Path:
+          person: bool, practice: str | None, persona: str, home: Path | None) -> Path:
     from PySide6.QtCore import QSettings
 
     from app.analysis.mvic import MvicReference
@@ -57,6 +58,7 @@ def _shot(app, tmp: Path, out: Path, scenario: str, preset: str | None, seconds:
         for label, value in refs.items():
             store.save_mvic(who.id, MvicReference(label, value, "maximal", 500.0, 3, 1.0))
         settings.setValue("person/name", name)
+    settings.setValue("sim/persona", persona)
     win = MainWindow(settings=settings, recordings_dir=tmp, seed=7, store=store)
     tb = win.toolbar
     tb.scenario.setCurrentIndex(tb.scenario.findData(scenario))
@@ -65,9 +67,24 @@ def _shot(app, tmp: Path, out: Path, scenario: str, preset: str | None, seconds:
     win.resize(*SIZE)
     win.show()
     win.connect_source()
+    if practice:  # an exercise from the library, run on the simulated person
+        from dataclasses import replace
+
+        from app.exercises.library import LIBRARY
+
+        ex = LIBRARY[practice]
+        win.controller.start_practice(ex, replace(ex.protocol, sets=2, reps=5))
+        if home is not None:
+            win.practice.open_home()
     _pump(app, seconds)
     out.parent.mkdir(parents=True, exist_ok=True)
     win.grab().save(str(out))
+    if home is not None and win.practice.home is not None:
+        win.practice.home.showNormal()
+        win.practice.home.resize(*SIZE)
+        _pump(app, 0.5)
+        win.practice.home.grab().save(str(home))
+        win.practice.home.close()
     win.close()
     store.close()
     return out
@@ -77,6 +94,8 @@ if __name__ == "__main__":
     target = Path(sys.argv[1] if len(sys.argv) > 1 else "docs/screenshots")
     print(main_window_shot(target / "main-window.png", scenario="amnesia",
                            preset="Glute max, hamstring, lumbar (left)", seconds=23.0, person=True))
+    print(main_window_shot(target / "practice.png", "holds", "Glute max, hamstring, lumbar (left)", 16.4, person=True,
+                           practice="glute_bridge", persona="amnesia", home=target / "at-home.png"))
     if "--all" in sys.argv:
         for preset, name in (("Glute max + hamstring (left)", "2"), ("Glute max + hamstring, both sides", "4"),
                              ("All four muscles, both sides (8)", "8")):

@@ -150,6 +150,9 @@ class MainWindow(QMainWindow):
     def connect_source(self) -> None:
         tb = self.toolbar
         choice = tb.source.choice(tb.labels, tb.scenario_key, self.prefs.sample_rate(), self._seed)
+        if self.sound.start():  # the first time: no sound output, said once
+            self.status.say(self.sound.reason, 8000)
+        self.controller.sound_cues = not self.sound.reason  # the goal tone's detector, only if heard
         try:
             self.controller.connect(choice)
         except UserError as exc:
@@ -157,9 +160,6 @@ class MainWindow(QMainWindow):
             return
         if self.controller.state is State.CONNECTING:
             self.status.say(f"Connecting to {tb.source.currentText()}…", 60_000)
-        if self.sound.start():  # the first time: no sound output, said once
-            self.status.say(self.sound.reason, 8000)
-        self.controller.sound_cues = not self.sound.reason
         self.done_banner.hide()
         self._snap = None
         self.frame_timer.start(FRAME_MS)

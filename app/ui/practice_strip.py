@@ -10,9 +10,10 @@ from __future__ import annotations
 import math
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QLabel, QProgressBar, QPushButton, QWidget
 
 from app.session.runner import PracticeState
+from app.ui import theme
 
 STYLE = """
 QFrame#practice { background: #f0fdf4; border: 1px solid #bbf7d0; border-radius: 8px; }
@@ -34,15 +35,7 @@ class PracticeStrip(QFrame):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setObjectName("practice")
-        self.setStyleSheet(STYLE)
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(14, 8, 14, 8)
-        lay.setSpacing(4)
-        head = QHBoxLayout()
-        self.title = QLabel("")
-        self.title.setStyleSheet("font-weight: 700; font-size: 14px;")
-        head.addWidget(self.title, 1)
+        lay, head, self.title = theme.strip(self, "practice", STYLE)
         self.pause_btn = QPushButton("Pause")
         self.skip_btn = QPushButton("Skip")
         self.stop_btn = QPushButton("Stop")
@@ -50,7 +43,6 @@ class PracticeStrip(QFrame):
                        (self.stop_btn, self.stop_clicked)):
             b.clicked.connect(sig.emit)
             head.addWidget(b)
-        lay.addLayout(head)
         self.step = QLabel("")
         self.step.setObjectName("step")
         self.step.setWordWrap(True)

@@ -17,13 +17,13 @@ from PySide6.QtWidgets import (
     QLabel,
     QProgressBar,
     QPushButton,
-    QVBoxLayout,
     QWidget,
 )
 
 from app.errors import UserError
 from app.session.controller import EventType, Frame, SessionController, SessionEvent, State
 from app.session.routines import CONTACT_CHECK_S, CalibrationPlan
+from app.ui import theme
 
 EFFORTS = (("Maximal (100%)", 1.0), ("Submaximal, 50% effort (pain)", 0.5), ("Submaximal, 30% effort", 0.3))
 STYLE = """
@@ -44,19 +44,10 @@ class RoutinePanel(QFrame):
     def __init__(self, controller: SessionController, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.controller = controller
-        self.setObjectName("routine")
-        self.setStyleSheet(STYLE)
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(14, 8, 14, 8)
-        lay.setSpacing(4)
-        head = QHBoxLayout()
-        self.title = QLabel("")
-        self.title.setStyleSheet("font-weight: 700; font-size: 14px;")
-        head.addWidget(self.title, 1)
+        lay, head, self.title = theme.strip(self, "routine", STYLE)
         self.close_btn = QPushButton("Cancel")
         self.close_btn.clicked.connect(self._close)
         head.addWidget(self.close_btn)
-        lay.addLayout(head)
         self.form = QWidget()
         form = QHBoxLayout(self.form)
         form.setContentsMargins(0, 0, 0, 0)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout
 
 FIRING_BG = "#16a34a"
 FIRING_FG = "#ffffff"
@@ -46,3 +46,19 @@ def banner(style: str) -> QLabel:
     b.setStyleSheet(f"{style} padding: 8px 12px; border-radius: 6px;")
     b.hide()
     return b
+
+
+def strip(frame: QFrame, name: str, style: str) -> tuple[QVBoxLayout, QHBoxLayout, QLabel]:
+    """The layout of a strip above the traces (calibration, exercise): its column, the head row
+    and the title in it (buttons go to the right of the title)."""
+    frame.setObjectName(name)
+    frame.setStyleSheet(style)
+    lay = QVBoxLayout(frame)
+    lay.setContentsMargins(14, 8, 14, 8)
+    lay.setSpacing(4)
+    head = QHBoxLayout()
+    title = QLabel("")
+    title.setStyleSheet("font-weight: 700; font-size: 14px;")
+    head.addWidget(title, 1)
+    lay.addLayout(head)
+    return lay, head, title

@@ -286,7 +286,8 @@ class MainWindow(QMainWindow):
         self.practice.show_frame(frame)
         self.sound.show_frame(frame)
         self.panel.show_practice(frame.practice)
-        busy = self.routine.running  # one routine at a time; the prompts drive, not the button
+        practising = frame.practice is not None and not frame.practice.finished
+        busy = self.routine.running or practising  # one routine at a time; the prompts drive, not the button
         self.channels.contract_btn.setVisible(self._manual() and not busy)
         self.toolbar.check_btn.setEnabled(frame.streaming and not busy)
         self.frames += 1

@@ -19,11 +19,13 @@ from PySide6.QtWidgets import (
     QDialog,
     QDoubleSpinBox,
     QFormLayout,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QListWidget,
     QPushButton,
     QSpinBox,
+    QTextBrowser,
     QVBoxLayout,
     QWidget,
 )
@@ -84,10 +86,9 @@ class PracticeDialog(QDialog):
         right.addWidget(self.title)
         body = QHBoxLayout()
         text = QVBoxLayout()
-        self.about = QLabel("")
-        self.about.setWordWrap(True)
-        self.about.setTextFormat(Qt.TextFormat.RichText)
-        self.about.setAlignment(Qt.AlignmentFlag.AlignTop)
+        self.about = QTextBrowser()  # scrolls when the evidence list is long
+        self.about.setFrameShape(QFrame.Shape.NoFrame)
+        self.about.setStyleSheet("background: transparent;")
         text.addWidget(self.about, 1)
         form = QFormLayout()
         self.sets = QSpinBox()
@@ -148,7 +149,7 @@ class PracticeDialog(QDialog):
         evidence = "<br>".join(
             f"{MUSCLES.get(r.muscle, r.muscle)}: {r.low_pct:g}{'' if r.low_pct == r.high_pct else f'–{r.high_pct:g}'}"
             f"% MVIC ({r.citation}{'' if r.verified else ', not verified'})" for r in e.mvic_ranges)
-        self.about.setText(
+        self.about.setHtml(
             f"<ol style='margin-left:-20px'>{steps}</ol><p><b>Cues:</b> {cues}</p>"
             f"<p><b>Trains</b> {_muscles(e.targets)}; <b>watch</b> {_muscles(e.compensators)}"
             f"{' — one side at a time' if e.unilateral else ''}.</p><p><b>Published activation</b><br>{evidence}</p>")

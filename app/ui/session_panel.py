@@ -197,9 +197,9 @@ class SessionPanel(QFrame):
             peak = "–" if s.peak is None else f"{s.peak:.0f}{u}"
             mark = "✔" if s.good else "✘"
             colour = "#15803d" if s.good else "#b84a00"
-            side = f"{s.side} " if s.side else ""
+            side = f"{s.side}" if s.side else ""
             probe = " (probe)" if s.probe else ""
-            rows.append(f"<tr><td>{s.set}.{side}{s.rep}{probe}</td><td align=right>{lead}</td><td align=right>{peak}"
+            rows.append(f"<tr><td>{s.set}·{side}{s.rep}{probe}</td><td align=right>{lead}</td><td align=right>{peak}"
                         f"</td><td align=right>{s.time_above_goal_s:.1f} s</td><td align=right>{share}</td>"
                         f"<td style='color:{colour}'><b>{mark}</b></td></tr>")
         head = ("<tr style='color:#64748b'><td>rep</td><td align=right>glute lead</td><td align=right>peak</td>"

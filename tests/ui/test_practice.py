@@ -170,3 +170,34 @@ def test_faded_feedback_hides_the_live_display_on_withheld_reps(window, qtbot):
         qtbot.wait(100)
     st = window.controller.frame().practice
     assert st is not None and st.scores[-1].probe and st.set_summaries[0].probe is not None
+
+
+def test_a_clinician_keeps_their_own_version_of_an_exercise(window, qtbot, store):
+    from app.ui.practice_dialog import PracticeDialog
+
+    window.connect_source()
+    dlg = PracticeDialog(window.controller.exercises(), window.controller.save_exercise, window)
+    qtbot.addWidget(dlg)
+    dlg.list.setCurrentRow(list(LIBRARY).index("clamshell"))
+    dlg.reps.setValue(15)
+    dlg.hold.setValue(3.0)
+    qtbot.mouseClick(dlg.save_btn, Qt.MouseButton.LeftButton)
+    assert dlg.error.text() == "Saved Clamshell (custom)." and dlg.current.custom_of == "clamshell"
+    mine = [e for e in window.controller.exercises() if e.custom_of == "clamshell"]
+    assert len(mine) == 1 and mine[0].protocol.reps == 15 and mine[0].protocol.hold_s == 3.0
+    assert [d["name"] for d in store.custom_exercises()] == ["Clamshell (custom)"]
+    dlg.reps.setValue(0)  # the box stops at 1: a hand-typed 0 never reaches the protocol
+    assert dlg.reps.value() == 1
+
+
+def test_the_at_home_view_with_one_patch_and_one_channel(window, qtbot):
+    window.toolbar.preset.setCurrentIndex(window.toolbar.preset.findData("Glute max only (left)"))
+    window.toolbar.scenario.setCurrentIndex(window.toolbar.scenario.findData("holds"))
+    window.connect_source()
+    window.toolbar.home_view.emit()
+    home = window.practice.home
+    qtbot.waitUntil(lambda: list(home.indicators) == ["gluteus_maximus_L"], timeout=3000)
+    assert home.title.text() == "Squeeze when you are ready" and not home.warning.isVisible()
+    qtbot.waitUntil(lambda: home.step.text() == "FIRING", timeout=6000)  # the hold at 2 s
+    assert "FIRING" in home.indicators["gluteus_maximus_L"].state.text()
+    home.close()

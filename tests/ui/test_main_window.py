@@ -321,7 +321,7 @@ def test_tile_texts_are_never_cut(window, qtbot):
     """Regression: "Last rep: peak 191 µV · best 191 µ" was cut off."""
     for preset in (TWO, EIGHT):
         choose(window.toolbar.preset, preset)
-        choose(window.toolbar.scenario, "holds")
+        choose(window.toolbar.scenario, "bridges")
         window.connect_source()
         qtbot.waitUntil(lambda: window.controller.live.snapshot().rep_count >= 1, timeout=15_000)
         window.refresh()
@@ -342,20 +342,23 @@ def test_the_vertical_scale_stays_put_through_rest_and_holds(window, qtbot, stor
     ann = store.add_person("Ann")
     for lb in ("gluteus_maximus_L", "hamstring_L"):
         store.save_mvic(ann.id, MvicReference(lb, MVIC_UV[lb[:-2]], "maximal", 500.0, 3))
-    choose(window.toolbar.scenario, "holds")  # 10 s holds from 2 s, 10 s rest
+    choose(window.toolbar.scenario, "bridges")  # reps at 2 and 7 s (2.6 s each), rest between
     window.connect_source()
     window.panel.person_box.fill(["Ann"], "")
     window.panel.person_box.choose("Ann")
     row = window.rows[0]
     scales = set()
-    end = time.monotonic() + 13.5  # rest, the whole first hold, rest again
+    end = time.monotonic() + 8.0  # rest, a rep, rest, the next rep
     while time.monotonic() < end:
         qtbot.wait(200)
         scales.add(row.y_max)
     assert scales == {150.0}
-    row.fit_to_signal()  # on request: fitted to the last 10 s (the hold at ~60% MVIC)
-    assert row.y_max in (75.0, 100.0)
-    window.panel.person_box.choose("")  # µV: room for the 50 µV target, and the ~180 µV hold on screen
+    row.fit_to_signal()  # on request: the smallest step holding the last 10 s (reps at ~70% MVIC)
+    from app.ui.channel_row import Y_STEPS
+
+    fitted = next(s for s in Y_STEPS if s >= max(row._envelope_peak * 1.15, row.target_line.value() * 1.2))
+    assert row.y_max == fitted and row.y_max >= row._envelope_peak
+    window.panel.person_box.choose("")  # µV: room for the 50 µV target, and the ~210 µV reps on screen
     qtbot.wait(100)
     assert row.y_max in (200.0, 300.0) and row.y_max >= row._envelope_peak
     window.disconnect_source()
@@ -477,7 +480,7 @@ def test_session_column_fills_rep_by_rep_in_plain_words(window, qtbot, tmp_path)
     choose(window.toolbar.scenario, "bridges")
     window.connect_source()
     assert "Relax" in window.panel.order.text()
-    qtbot.waitUntil(lambda: window.controller.live.snapshot().rep_count >= 3, timeout=20_000)
+    qtbot.waitUntil(lambda: window.controller.live.snapshot().rep_count >= 2, timeout=20_000)
     window.refresh()
     snap = window.controller.live.snapshot()
     panel = window.panel

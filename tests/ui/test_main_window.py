@@ -360,7 +360,7 @@ def test_the_vertical_scale_stays_put_through_rest_and_holds(window, qtbot, stor
     assert row.y_max == fitted and row.y_max >= row._envelope_peak
     window.panel.person_box.choose("")  # µV: room for the 50 µV target, and the ~210 µV reps on screen
     qtbot.wait(100)
-    assert row.y_max in (200.0, 300.0) and row.y_max >= row._envelope_peak
+    assert 200.0 <= row.y_max <= 600.0 and row.y_max >= row._envelope_peak
     window.disconnect_source()
     window.connect_source()
     row = window.rows[0]

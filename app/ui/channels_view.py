@@ -117,6 +117,7 @@ class ChannelsView(QWidget):
         self.rows: list[ChannelRow] = []
         self._units: list[tuple[object, ...]] = []
         self._streaming = False
+        self._feedback = True
 
     def show_frame(self, frame: Frame) -> None:
         if frame.streaming and [r.label for r in self.rows] != [c.label for c in frame.channels]:
@@ -126,6 +127,7 @@ class ChannelsView(QWidget):
         self._streaming = frame.streaming
         st = frame.practice
         feedback = st is None or st.feedback or st.finished  # faded feedback: nothing to go by this rep
+        self._feedback = feedback
         for i, (row, ch) in enumerate(zip(self.rows, frame.channels)):
             if not frame.streaming:
                 row.set_idle()
@@ -166,7 +168,7 @@ class ChannelsView(QWidget):
 
     def show_snapshot(self, snap: LiveSnapshot, streaming: bool) -> None:
         """The headline and, per tile, the last rep against the best and an electrode warning."""
-        if streaming:
+        if streaming and self._feedback:  # a withheld rep tells nothing, not even the last rep's order
             self.insight.setText(snap.last_sentence)
         for row, ch in zip(self.rows, snap.channels):
             if ch.reps:

@@ -120,6 +120,11 @@ def cmd_practice(args: argparse.Namespace) -> int:
                          indent=2, ensure_ascii=False))
     elif not run.scores:
         print("No rep could be scored.")
+    elif args.quiet:  # no line per rep, but the outcome: each set, and the stopping rule if it fired
+        for summary in run.summaries:
+            print(summary.sentence())
+        if run.done_for_today:
+            print(run.done_for_today)
     return 0
 
 

@@ -323,6 +323,14 @@ def test_practice_on_the_amnesia_person_prints_scores_as_json(tmp_path, capsys):
     store.close()
 
 
+def test_quiet_practice_still_says_how_each_set_went(tmp_path, capsys):
+    assert main(["practice", "--persona", "healthy", "--exercise", "glute_bridge", "--sets", "2", "--reps", "2",
+                 "--hold", "1", "--rest", "1", "--speed", "8", "--quiet", "--db", str(tmp_path / "r.sqlite3")]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert [ln.split(":")[0] for ln in lines] == ["Set 1", "Set 2"]  # no line per rep, one per set
+    assert all("good reps" in ln for ln in lines)
+
+
 def test_screen_finds_the_weak_medius_and_says_the_rule(tmp_path, capsys):
     assert main(["screen", "--device", "sim", "--persona", "weak-medius", "--test", "trendelenburg", "--speed", "8",
                  "--db", str(tmp_path / "r.sqlite3")]) == 0

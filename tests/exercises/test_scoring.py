@@ -42,7 +42,7 @@ def test_compensation_share_and_ceilings_decide_a_good_rep():
     assert "Hamstring L taking over" in s.sentence()
     weak = score_rep(1, 2, roles, [rep(1.0, 30, above=0.0), None, rep(1.05, 10)], [1.0, None, 1.05], goal=40)
     assert not weak.good and weak.compensators_over == ()  # the glute did not reach its goal
-    # without references: a compensator above 60% of the glute's µV is taking over
+    # without references: a compensator louder than the glute (µV) is taking over
     uv = score_rep(1, 3, roles, [rep(1.0, 100, unit="µV"), None, rep(1.05, 100 * CEILING_RATIO + 1, unit="µV")],
                    [1.0, None, 1.05], goal=50)
     assert uv.compensators_over == ("hamstring_L",) and uv.unit == "µV"

@@ -819,6 +819,9 @@ class SessionController:
         if run.finished.is_set() and run.all_scored:
             with self._routine_lock:
                 self._practice = None
+            last = run.close_partial_set()  # the stopping rule ended a set early
+            if last is not None:
+                self._emit(EventType.SET_DONE, last.sentence(), last)
             src = self.source
             if isinstance(src, SimulatedPatch):
                 src.cue(None)
@@ -887,6 +890,17 @@ class SessionController:
         except (UserError, sqlite3.Error) as exc:
             self._emit(EventType.ERROR, f"The exercise's scores could not be saved in the records ({exc}).")
 
+    def _keep_cut_short(self, run: PracticeRun) -> None:
+        """An exercise stopped before its end keeps the reps it scored in the records (a
+        screening test cut short has no result: nothing is kept)."""
+        if isinstance(run.drill, ScreeningTest) or not run.scores or run.finished.is_set() and run.all_scored:
+            return
+        run.stopped_early = True
+        last = run.close_partial_set()
+        if last is not None:
+            self._emit(EventType.SET_DONE, last.sentence(), last)
+        self._add_practice_record(run)
+
     def cancel_routines(self) -> None:
         """Stop a calibration or contact check under way: off the stream, the simulated person
         relaxes, a late result is ignored."""
@@ -896,6 +910,8 @@ class SessionController:
         for run in runs:
             if run.stream is not None and run.sink is not None:
                 run.stream.worker.remove_sink(run.sink)
+            if isinstance(run, PracticeRun):
+                self._keep_cut_short(run)
         stream = self.stream
         src = stream.source if stream is not None else None
         if isinstance(src, SimulatedPatch) and src.cued is not None:

@@ -89,6 +89,7 @@ class PracticeRun:
         self.scores: list[RepScore] = []
         self.summaries: list[SetSummary] = []
         self.done_for_today = ""
+        self.stopped_early = False  # Stop, Disconnect or another routine cut it short
         self.finished = threading.Event()
         self.card: object | None = None  # a screening test's result card, once it is finished
         # routine bookkeeping (the controller's)
@@ -198,6 +199,16 @@ class PracticeRun:
                 new.append(summary)
         return new
 
+    def close_partial_set(self) -> SetSummary | None:
+        """The summary of a set cut short (the stopping rule, Stop): the reps it got; None when
+        every scored set already has one."""
+        if not self.scores or any(s.set == self.scores[-1].set for s in self.summaries):
+            return None
+        last = self.scores[-1].set
+        summary = summarize_set(last, [s for s in self.scores if s.set == last])
+        self.summaries.append(summary)
+        return summary
+
     def _score(self, w: _RepWindow, snap: LiveSnapshot) -> RepScore:
         end = w.hold_end_s if w.hold_end_s is not None else self._stream_s
         reps: list[Rep | None] = []
@@ -243,4 +254,5 @@ def practice_summary(run: PracticeRun) -> dict[str, object]:
         "sets": [s.to_dict() for s in run.summaries],
         "done_for_today": bool(run.done_for_today),
         "stopping_rule": run.done_for_today or None,
+        "stopped_early": run.stopped_early,
     }

@@ -81,6 +81,17 @@ def test_amnesia_hamstring_leads_by_about_150_ms_and_takes_over(tmp_path):
     assert EventType.TAKING_OVER in [e.type for e in events]
 
 
+@pytest.mark.parametrize("persona, good", [("healthy", True), ("amnesia", False)])
+def test_the_library_bridge_without_references_passes_healthy_and_not_amnesia(tmp_path, persona, good):
+    # in µV (nobody calibrated) a healthy bridge's hamstring is ~0.75 of the glute: a helper, not taking over
+    from app.exercises.library import LIBRARY
+
+    run, _ = run_practice(tmp_path, persona, drill=LIBRARY["glute_bridge"], proto=Proto(reps=3, hold_s=1.5, rest_s=1.5))
+    assert len(run.scores) == 3 and all(s.unit == "µV" for s in run.scores)
+    assert sum(s.good for s in run.scores) == (3 if good else 0)
+    assert all(bool(s.compensators_over) is not good for s in run.scores)
+
+
 def test_unknown_channels_for_the_drill_are_a_sentence(tmp_path):
     ctl = SessionController(SessionOptions(recordings_dir=tmp_path))
     ctl.connect(SimulatedChoice(("hamstring_L",)))
@@ -112,6 +123,31 @@ def test_fatigue_stops_the_set_with_the_90_percent_rule(tmp_path):
     assert run.done_for_today.startswith("Gluteus maximus L — Done for today: reps ")
     assert len(run.scores) < 12  # stopped early
     assert EventType.DONE_FOR_TODAY in [e.type for e in events]
+    (summary,) = run.summaries  # the set cut short by the rule still gets its summary
+    assert summary.reps == len(run.scores) and not run.stopped_early
+
+
+def test_stopping_an_exercise_midway_keeps_its_reps_in_the_records(tmp_path):
+    from app.storage.store import Store
+
+    store = Store(tmp_path / "r.sqlite3")
+    ctl = SessionController(SessionOptions(recordings_dir=tmp_path), MemoryTargets(), store=store)
+    events = []
+    ctl.listeners.append(events.append)
+    ctl.connect(SimulatedChoice(LABELS, scenario="holds", seed=3, speed=6.0, persona="healthy"))
+    run = ctl.start_practice(Drill(), Proto(sets=2, reps=4, hold_s=1.5, rest_s=1.5))
+    deadline = time.monotonic() + 30
+    while len(run.scores) < 2 and time.monotonic() < deadline:
+        ctl.frame()
+        time.sleep(0.01)
+    ctl.stop_practice()  # the patient has had enough after two reps
+    ctl.close()
+    assert run.stopped_early and [s.reps for s in run.summaries] == [len(run.scores)]
+    assert EventType.SET_DONE in [e.type for e in events]
+    (session,) = store.all_sessions()
+    (kept,) = session.summary["practice"]
+    assert kept["stopped_early"] is True and len(kept["reps"]) == len(run.scores) >= 2 and len(kept["sets"]) == 1
+    store.close()
 
 
 def run_screen(tmp_path, persona: str, test_id: str, labels):

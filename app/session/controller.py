@@ -793,14 +793,16 @@ class SessionController:
             run.skip()
 
     def stop_practice(self) -> None:
-        """End the protocol now (the reps scored so far stay in its state), or put away the
-        summary of one that finished."""
+        """End the protocol now: the reps scored so far go to the records and its summary stays
+        shown (as "stopped") until this is called again to put it away."""
         run = self.practice
-        if run is not None:
-            self.cancel_routines()
-            self._apply_references(self.references)
-            self._emit(EventType.PRACTICE_FINISHED, f"{run.drill.name} stopped.", run)
-        self._last_practice = None
+        if run is None:
+            self._last_practice = None
+            return
+        self.cancel_routines()  # keeps its reps (``_keep_cut_short``)
+        self._apply_references(self.references)
+        run.finished.set()
+        self._emit(EventType.PRACTICE_FINISHED, f"{run.drill.name} stopped.", run)
 
     def _poll_practice(self) -> None:
         """Caller's thread: score the reps that are due, pass the stopping rule on, finish."""

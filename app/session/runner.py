@@ -46,6 +46,7 @@ class PracticeState:
     done_for_today: str
     finished: bool
     card: object | None = None  # a screening test's ResultCard
+    stopped: bool = False  # finished by Stop before its end (its reps so far are kept)
 
     @property
     def feedback(self) -> bool:
@@ -239,7 +240,7 @@ class PracticeRun:
         reps = max((s.rep for s in self.steps if s.working), default=0)
         return PracticeState(self.drill.name, step, max(i, 0), len(self.steps), max(0.0, left), paused, sets, reps,
                              tuple(self.scores), tuple(self.summaries), self.done_for_today,
-                             self.finished.is_set(), self.card)
+                             self.finished.is_set(), self.card, self.stopped_early)
 
 
 def practice_summary(run: PracticeRun) -> dict[str, object]:

@@ -133,7 +133,9 @@ class HomeView(QWidget):
         self.title.setText(st.drill)
         where = f" · {'left' if s.side == 'L' else 'right'} side" if s.side else ""
         self.count.setText(f"Set {s.set} of {st.sets} · Rep {s.rep} of {st.reps}{where}" if s.set else "")
-        word = "PAUSED" if st.paused else ("DONE" if st.finished else PHASE_WORD.get(s.phase, s.phase.upper()))
+        word = PHASE_WORD.get(s.phase, s.phase.upper())
+        if st.paused or st.finished:
+            word = "PAUSED" if st.paused else "STOPPED" if st.stopped else "DONE"
         self.step.setText(word if st.finished or st.paused else f"{word}  {math.ceil(st.seconds_left - 1e-6):.0f}")
         self.detail.setText("No screen this rep: feel it." if hidden else s.text)
         if st.done_for_today:

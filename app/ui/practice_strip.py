@@ -63,7 +63,7 @@ class PracticeStrip(QFrame):
             self.hide()
             return
         step = st.step
-        key = (st.index, st.paused, round(st.seconds_left, 0), len(st.scores), st.finished, st.done_for_today)
+        key = (st.index, st.paused, round(st.seconds_left, 0), len(st.scores), st.finished, st.stopped, st.done_for_today)
         if key == self._key:
             return
         self._key = key
@@ -71,11 +71,12 @@ class PracticeStrip(QFrame):
         where = f" ({'left' if step.side == 'L' else 'right'} side)" if step.side else ""
         count = f"Set {step.set} of {st.sets} · Rep {step.rep} of {st.reps}{where}" if step.set else ""
         self.title.setText(f"{st.drill}" + (f" · {count}" if count else ""))
-        phase = "paused" if st.paused else step.phase
+        phase = "paused" if st.paused else "done" if st.finished else step.phase
         word = "PAUSED" if st.paused else PHASE_WORD.get(step.phase, step.phase.upper())
         secs = "" if st.finished or st.paused else f"   {math.ceil(st.seconds_left - 1e-6):.0f}"
         detail = step.text if not st.paused else "Press Resume when you are ready."
-        self.step.setText(f"{word}{secs} — {detail}" if not st.finished else "Finished.")
+        end = f"Stopped after {len(st.scores)} rep{'s' if len(st.scores) != 1 else ''}." if st.stopped else "Finished."
+        self.step.setText(f"{word}{secs} — {detail}" if not st.finished else end)
         if self.step.property("phase") != phase:
             self.step.setProperty("phase", phase)
             self.step.style().unpolish(self.step)

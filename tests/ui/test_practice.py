@@ -201,3 +201,22 @@ def test_the_at_home_view_with_one_patch_and_one_channel(window, qtbot):
     qtbot.waitUntil(lambda: home.step.text() == "FIRING", timeout=6000)  # the hold at 2 s
     assert "FIRING" in home.indicators["gluteus_maximus_L"].state.text()
     home.close()
+
+
+def test_stop_midway_keeps_the_reps_shown_and_in_the_records_until_close(window, qtbot, store):
+    window.connect_source()
+    ex = LIBRARY["glute_bridge"]
+    run = window.controller.start_practice(ex, replace(ex.protocol, sets=2, reps=4, hold_s=1.0, rest_s=1.0))
+    qtbot.waitUntil(lambda: len(run.scores) >= 2, timeout=15_000)
+    strip = window.practice.strip
+    qtbot.mouseClick(strip.stop_btn, Qt.MouseButton.LeftButton)  # the patient has had enough
+    window.refresh()
+    n = len(run.scores)
+    assert strip.isVisible() and strip.step.text() == f"Stopped after {n} reps."
+    assert strip.last.text().startswith(f"Set 1: {n - sum(not s.good for s in run.scores)} of {n} good reps")
+    assert strip.stop_btn.text() == "Close" and not strip.pause_btn.isVisible()
+    (session,) = store.all_sessions()
+    assert len(session.summary["practice"][0]["reps"]) == n and session.summary["practice"][0]["stopped_early"]
+    qtbot.mouseClick(strip.stop_btn, Qt.MouseButton.LeftButton)  # Close
+    window.refresh()
+    assert not strip.isVisible() and window.controller.practice is None

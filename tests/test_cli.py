@@ -335,8 +335,8 @@ def test_screen_finds_the_weak_medius_and_says_the_rule(tmp_path, capsys):
     assert main(["screen", "--device", "sim", "--persona", "weak-medius", "--test", "trendelenburg", "--speed", "8",
                  "--db", str(tmp_path / "r.sqlite3")]) == 0
     text = capsys.readouterr().out
-    assert "Trendelenburg" in text and "Rule: A side whose medius works more than 15% less" in text
-    assert "The right gluteus medius works" in text
+    assert "Trendelenburg" in text and "Rule: A symmetry index (R − L) / mean beyond ±35% in µV (±15% in % MVIC)" in text
+    assert "The right gluteus medius reaches 4" in text  # ~38 of ~93 µV
     assert main(["screen", "--test", "hip_drive", "--persona", "healthy", "--speed", "8", "--json",
                  "--db", str(tmp_path / "r.sqlite3")]) == 0
     j = json.loads(capsys.readouterr().out)

@@ -27,6 +27,11 @@ from app.errors import UserError
 from app.exercises.scoring import RepScore
 
 SYMMETRY_FLAG_PERCENT = 15.0
+#: without %MVIC references the two sides are compared in raw µV, which differ between sides by
+#: electrode site, skin and tissue alone (why EMG is normalised: Halaki & Ginn 2012, "Normalization
+#: of EMG signals", InTech); only a gap this large is flagged then, and the card says to calibrate.
+#: (A healthy simulated person reads -19 % in µV, 0 % in % MVIC.)
+SYMMETRY_FLAG_UV_PERCENT = 35.0
 CAVEAT = "An operational reading of the seed article's field test, not a validated diagnostic criterion."
 
 
@@ -141,14 +146,27 @@ def _trendelenburg(test: ScreeningTest, scores: list[RepScore]) -> ResultCard:
                           "Not enough to compare: both sides need a stance with the medius working.", False, data)
     left, right = by_side["L"], by_side["R"]
     si = (right - left) / ((left + right) / 2) * 100.0
+    normalised = unit.startswith("%")
+    band = SYMMETRY_FLAG_PERCENT if normalised else SYMMETRY_FLAG_UV_PERCENT
     data["symmetry_index_percent"] = si
-    lines.append(f"Symmetry index (R − L) / mean: {si:+.0f}% (flagged beyond ±{SYMMETRY_FLAG_PERCENT:.0f}%)")
-    flagged = abs(si) > SYMMETRY_FLAG_PERCENT
+    data["flag_beyond_percent"] = band
+    lines.append(f"Symmetry index (R − L) / mean: {si:+.0f}% (flagged beyond ±{band:.0f}%)")
+    rule = test.rule
+    if not normalised:
+        lines.append("Compared in µV: electrodes and skin alone can make the sides differ, so only an index beyond "
+                     f"±{band:.0f}% is flagged. Calibrate both sides for the ±{SYMMETRY_FLAG_PERCENT:.0f}% rule.")
+        rule = rule.replace(f"±{SYMMETRY_FLAG_PERCENT:.0f}%", f"±{band:.0f}% in µV (±{SYMMETRY_FLAG_PERCENT:.0f}% in % MVIC)")
+    flagged = abs(si) > band
     weak = "right" if si < 0 else "left"
-    verdict = (f"The {weak} gluteus medius works {abs(si):.0f}% less than the other in single-leg stance: "
-               f"a weak {weak} medius (as a positive Trendelenburg on the {weak})." if flagged
-               else "Left and right gluteus medius work alike in single-leg stance.")
-    return ResultCard(test.id, "Trendelenburg", test.measured, tuple(lines), test.rule, verdict, flagged, data)
+    share = min(left, right) / max(left, right) * 100.0
+    if flagged:
+        verdict = (f"The {weak} gluteus medius reaches {share:.0f}% of the other side's level in single-leg stance: "
+                   f"a weak {weak} medius (as a positive Trendelenburg on the {weak}).")
+    elif normalised:
+        verdict = "Left and right gluteus medius work alike in single-leg stance."
+    else:
+        verdict = "No side difference beyond what the electrodes alone can make (in µV; calibrate for the finer rule)."
+    return ResultCard(test.id, "Trendelenburg", test.measured, tuple(lines), rule, verdict, flagged, data)
 
 
 _EVALUATE = {"single_leg_bridge": _bridge, "trendelenburg": _trendelenburg, "hip_drive": _hip_drive}
@@ -176,8 +194,8 @@ SCREENING_TESTS: dict[str, ScreeningTest] = {
             {"gluteus_medius": 35.0, "tensor_fasciae_latae": 15.0},  # simulated levels (estimate)
             ScreeningProtocol(1, 2, 10.0, 5.0, 0.0, 20.0),
             "Gluteus medius activation of the stance side (peak of each 10 s stance), left against right.",
-            f"A side whose medius works more than {SYMMETRY_FLAG_PERCENT:.0f}% less than the other (symmetry "
-            "index) is flagged."),
+            f"A symmetry index (R − L) / mean beyond ±{SYMMETRY_FLAG_PERCENT:.0f}% flags the weaker side's "
+            "medius."),
         ScreeningTest(
             "hip_drive", "Hip-drive test", "reps",
             ("Stand with the feet hip-width apart, a light kettlebell or nothing in the hands.",

@@ -188,7 +188,11 @@ def test_trendelenburg_finds_the_weak_right_medius(tmp_path):
     _, card, _ = run_screen(tmp_path, "weak-medius", "trendelenburg", labels)
     si = card.data["symmetry_index_percent"]
     # half the level, and (in µV, uncalibrated) the simulated right side is 20% weaker too: -86 %
-    assert card.flagged and -95 < si < -50 and card.verdict.startswith("The right gluteus medius works")
+    assert card.flagged and -95 < si < -50 and card.verdict.startswith("The right gluteus medius reaches")
+    assert card.data["flag_beyond_percent"] == 35.0  # in µV, uncalibrated: only a large gap is flagged
+    _, ok, _ = run_screen(tmp_path / "h", "healthy", "trendelenburg", labels)
+    # the healthy simulated right side reads ~20 % lower in µV (its electrodes), no weakness
+    assert not ok.flagged and ok.verdict.startswith("No side difference beyond what the electrodes")
 
 
 def test_hip_drive_screen_says_the_lower_back_starts_in_amnesia(tmp_path):

@@ -248,13 +248,14 @@ class ResultCardDialog(QDialog):
     def __init__(self, card: ResultCard, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(card.title)
-        self.setMinimumWidth(520)
         lay = QVBoxLayout(self)
+        lay.setSizeConstraint(QVBoxLayout.SizeConstraint.SetMinimumSize)  # tall enough for every wrapped line
         title = QLabel(card.title)
+        title.setMinimumWidth(540)  # the layout's minimum sets the dialog's: a readable line length
         title.setStyleSheet("font-size: 20px; font-weight: 700;")
         lay.addWidget(title)
         for text, style in ((card.measured, "color: #475569;"),
-                            ("\n".join(card.lines), "font-size: 15px;"),
+                            *((line, "font-size: 15px;") for line in card.lines),  # one label each: long ones wrap
                             (f"Rule: {card.rule}", "color: #475569;"),
                             (card.verdict, "font-size: 17px; font-weight: 700; padding: 8px; border-radius: 6px; "
                              + ("background: #fde7d6; color: #7c2d12;" if card.flagged else

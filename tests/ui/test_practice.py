@@ -220,3 +220,23 @@ def test_stop_midway_keeps_the_reps_shown_and_in_the_records_until_close(window,
     qtbot.mouseClick(strip.stop_btn, Qt.MouseButton.LeftButton)  # Close
     window.refresh()
     assert not strip.isVisible() and window.controller.practice is None
+
+
+def test_a_result_card_with_long_lines_shows_every_line_whole(qtbot):
+    from PySide6.QtWidgets import QLabel
+
+    from app.exercises.scoring import RepScore
+    from app.exercises.screening import screening_test
+    from app.ui.practice_dialog import ResultCardDialog
+
+    stances = [RepScore(1, 1, True, 30.0, v, "µV", 5.0, 0.2, (), True, False, True, side)
+               for side, v in (("L", 94.0), ("R", 77.0))]
+    dlg = ResultCardDialog(screening_test("trendelenburg").evaluate(stances))
+    qtbot.addWidget(dlg)
+    dlg.show()
+    qtbot.waitExposed(dlg)
+    labels = [lb for lb in dlg.findChildren(QLabel) if lb.text()]
+    assert any(lb.text().startswith("Compared in µV") for lb in labels)
+    for lb in labels:  # wrapped, never cut: each label is as tall as its text needs at its width
+        assert lb.height() >= lb.heightForWidth(lb.width()) - 1, lb.text()
+    assert dlg.width() >= 540

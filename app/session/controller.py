@@ -740,7 +740,8 @@ class SessionController:
             names = ", ".join(display_name(f"{m}_L").rsplit(" ", 1)[0] for m in drill.targets)
             raise UserError(f"{drill.name} trains {names}, but no channel is on it; choose channels that include it.")
         goal = self._set_goals(next(r for r in roles.values() if r.targets), protocol.goal_mvic_pct)
-        run = PracticeRun(drill, plan_steps(drill, protocol, sides, faded, probes), roles, stream.fs, goal)
+        run = PracticeRun(drill, plan_steps(drill, protocol, sides, faded, probes), roles, stream.fs, goal,
+                          stop_fraction=self.options.stop_fraction, stop_consecutive=self.options.stop_consecutive)
 
         def on_step(step: Step, effort: Effort) -> None:  # DSP or caller thread
             src = stream.source
@@ -749,6 +750,8 @@ class SessionController:
             self._emit(EventType.STEP, step.text, step)
 
         run.on_step = on_step
+        if isinstance(stream.source, SimulatedPatch):  # at rest from now: the scenario's own holds would
+            stream.source.cue(0.0)  # run into the fresh rest baseline and count as the exercise's rep 1
         self._new_analysis()  # the exercise's reps and best, from a fresh rest baseline ("get ready")
         with self._routine_lock:
             self._practice = self._last_practice = run
@@ -810,14 +813,14 @@ class SessionController:
         if run is None or self.live is None:
             return
         snap = self.live.snapshot()
+        already = bool(run.done_for_today)
         for item in run.poll(snap):
             if isinstance(item, RepScore):
                 self._emit(EventType.REP_SCORED, item.sentence(), item)
             else:
                 self._emit(EventType.SET_DONE, item.sentence(), item)
-        if snap.stop_message and not run.done_for_today:
-            run.stop_after_this_rep(snap.stop_message)
-            self._emit(EventType.DONE_FOR_TODAY, snap.stop_message, run)
+        if run.done_for_today and not already:  # the 90%-of-best rule on the exercise's own reps
+            self._emit(EventType.DONE_FOR_TODAY, run.done_for_today, run)
         if run.finished.is_set() and run.all_scored:
             with self._routine_lock:
                 self._practice = None

@@ -7,6 +7,10 @@ runs it faster, a stalled UI cannot stretch it): on every new step it tells the 
 and pause / resume / skip move its clock. Reps are scored on the caller's thread (``poll``, from
 the controller's frame) from the live analysis — the same validated onsets, rep peaks and time
 above target as everywhere else — once the rep's hold is over and the analysis has closed it.
+
+The 90%-of-best rule runs on the exercise's own scored reps (the target's peak, per side), not on
+every burst the analysis saw: a contraction before the first prompt (the patch's own demo holds,
+a person still tensing) must not become the set's "best" and end it.
 """
 
 from __future__ import annotations
@@ -15,12 +19,14 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
+from app.analysis.fatigue import STOP_CONSECUTIVE, STOP_FRACTION, StoppingRule
 from app.analysis.live import LiveSnapshot
 from app.analysis.reps import Rep
 from app.devices.personas import REST, Effort
 from app.dsp.worker import ProcessedBlock
 from app.exercises.plan import DrillLike, Step, effort_for
 from app.exercises.scoring import ChannelRoles, RepScore, SetSummary, score_rep, summarize_set
+from app.muscles import display_name
 
 #: a rep is scored this long after its hold ends (the analysis closes a rep ~0.1 s after its offset,
 #: which comes after the release and the envelope delay), or when the next hold starts
@@ -71,8 +77,10 @@ class PracticeRun:
     """One run of a drill's steps; the controller feeds it blocks and polls it."""
 
     def __init__(self, drill: DrillLike, steps: Sequence[Step], roles: Mapping[str | None, ChannelRoles], fs: float,
-                 goal: float, on_step: Callable[[Step, Effort], None] | None = None) -> None:
+                 goal: float, on_step: Callable[[Step, Effort], None] | None = None,
+                 stop_fraction: float = STOP_FRACTION, stop_consecutive: int = STOP_CONSECUTIVE) -> None:
         self.drill, self.steps, self.roles, self.fs = drill, list(steps), dict(roles), float(fs)
+        self._rules = {side: StoppingRule(stop_fraction, stop_consecutive) for side in self.roles}
         self.goal = goal  # the target's goal in its shown unit (updated when the unit changes)
         self.on_step = on_step
         self._lock = threading.Lock()
@@ -194,11 +202,22 @@ class PracticeRun:
             score = self._score(w, snap)
             self.scores.append(score)
             new.append(score)
+            self._apply_stopping_rule(score)
             if self._set_complete(w.step):
                 summary = summarize_set(w.step.set, [s for s in self.scores if s.set == w.step.set])
                 self.summaries.append(summary)
                 new.append(summary)
         return new
+
+    def _apply_stopping_rule(self, score: RepScore) -> None:
+        """Feed the target's peak to its side's 90%-of-best rule; once it fires, the protocol
+        ends after the current hold (``done_for_today`` says why)."""
+        rule = self._rules.get(score.side)
+        if rule is None or score.peak is None or rule.done or self.done_for_today:
+            return
+        if rule.add(score.peak):
+            roles = self.roles[score.side]
+            self.stop_after_this_rep(f"{display_name(roles.labels[roles.targets[0]])} — {rule.message()}")
 
     def close_partial_set(self) -> SetSummary | None:
         """The summary of a set cut short (the stopping rule, Stop): the reps it got; None when

@@ -92,6 +92,37 @@ def test_the_library_bridge_without_references_passes_healthy_and_not_amnesia(tm
     assert all(bool(s.compensators_over) is not good for s in run.scores)
 
 
+def test_a_contraction_outside_the_holds_is_not_the_sets_best(tmp_path):
+    # found in CI: a burst the analysis saw outside the exercise's holds (there: before the first
+    # prompt) became "your best (rep 1)" and the 90% rule ended a healthy set; the rule now runs
+    # on the exercise's own scored reps. Here a maximal squeeze during the first rest.
+    ctl = SessionController(SessionOptions(recordings_dir=tmp_path), MemoryTargets())
+    events = []
+    ctl.listeners.append(events.append)
+    ctl.connect(SimulatedChoice(LABELS, scenario="holds", seed=3, speed=2.0, persona="healthy"))
+    run = ctl.start_practice(Drill(), Proto(reps=4, hold_s=1.5, rest_s=3.0))
+    src = ctl.source
+    deadline = time.monotonic() + 40
+    state = "waiting"
+    while ctl.practice is not None and time.monotonic() < deadline:
+        st = run.state()
+        in_first_rest = st.step.phase == "rest" and st.step.rep == 1
+        if state == "waiting" and in_first_rest and st.seconds_left < 2.4:
+            src.cue(1.0)  # "let me feel it properly": everything at once, between reps
+            state = "squeezing"
+        elif state == "squeezing" and (not in_first_rest or st.seconds_left < 1.6):
+            src.cue(0.0)
+            state = "done"
+        ctl.frame()
+        time.sleep(0.005)
+    glute = ctl.live.snapshot().channels[0]
+    ctl.close()
+    peaks = [r.peak for r in glute.reps]
+    assert state == "done" and len(peaks) == 5 and peaks[1] > 1.5 * max(peaks[0], *peaks[2:])  # the analysis saw it
+    assert len(run.scores) == 4 and not run.done_for_today
+    assert EventType.DONE_FOR_TODAY not in [e.type for e in events]
+
+
 def test_unknown_channels_for_the_drill_are_a_sentence(tmp_path):
     ctl = SessionController(SessionOptions(recordings_dir=tmp_path))
     ctl.connect(SimulatedChoice(("hamstring_L",)))

@@ -102,6 +102,9 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--json", action="store_true", help="machine-readable output")
     ex.add_argument("--db", help="the records (SQLite) with a clinic's adapted exercises (default: the app's own)")
     _add_practice(sub)
+    from app.cli_records import add_parsers
+
+    add_parsers(sub)
     return p
 
 
@@ -390,9 +393,11 @@ def run(argv: Sequence[str] | None = None) -> int:
             scenario=getattr(args, "scenario", None), connect=getattr(args, "connect", False)
         )
     from app.cli_practice import cmd_exercises, cmd_practice, cmd_screen
+    from app.cli_records import cmd_history, cmd_people, cmd_report
 
     handlers = {"record": cmd_record, "analyze": cmd_analyze, "scan": cmd_scan, "exercises": cmd_exercises,
-                "practice": cmd_practice, "screen": cmd_screen}
+                "practice": cmd_practice, "screen": cmd_screen, "people": cmd_people, "history": cmd_history,
+                "report": cmd_report}
     return handlers[args.command](args)
 
 

@@ -19,6 +19,17 @@ MUSCLES: dict[str, str] = {
 
 SIDES: dict[str, str] = {"L": "left", "R": "right"}
 
+#: the maximal-contraction test position used for each muscle's %MVIC reference (manual-muscle-test
+#: positions as in SENIAM, Hermens et al. 2000; Contreras et al. 2015 for gluteus maximus); a
+#: report must state it (ISEK; Besomi et al. 2020, CEDE)
+MVIC_POSITIONS: dict[str, str] = {
+    "gluteus_maximus": "prone, knee bent 90°, hip extension against resistance",
+    "gluteus_medius": "side-lying, hip abduction against resistance",
+    "hamstring": "prone, knee flexion at 45° against resistance",
+    "lumbar_erector": "prone, trunk extension against resistance",
+    "tensor_fasciae_latae": "side-lying, hip abduction with flexion against resistance",
+}
+
 #: what a clinician writes on a chart, for places with little room (compact tiles)
 SHORT_NAMES: dict[str, str] = {
     "gluteus_maximus": "Glute max",
@@ -80,6 +91,30 @@ def display_name(label: str) -> str:
     if m is None:
         return label
     return f"{MUSCLES[m.muscle]} {m.side}"
+
+
+#: where the electrodes go (SENIAM, Hermens et al. 2000; seniam.org), for reports (ISEK/CEDE ask
+#: for the placement to be stated)
+ELECTRODE_SITES: dict[str, str] = {
+    "gluteus_maximus": "half way between the sacral vertebrae and the greater trochanter (SENIAM)",
+    "gluteus_medius": "half way between the iliac crest and the greater trochanter (SENIAM)",
+    "hamstring": "biceps femoris, half way between the ischial tuberosity and the lateral epicondyle of the tibia "
+                 "(SENIAM)",
+    "lumbar_erector": "longissimus, two finger widths lateral to the L1 spinous process (SENIAM)",
+    "tensor_fasciae_latae": "proximal third of the line from the anterior superior iliac spine to the lateral "
+                            "femoral condyle (no SENIAM site; common practice)",
+}
+
+
+def electrode_site(label: str) -> str:
+    m = parse_label(label)
+    return "as fitted (free-form channel)" if m is None else ELECTRODE_SITES[m.muscle]
+
+
+def mvic_position(label: str) -> str:
+    """The test position of a channel's %MVIC reference ('' for an unnamed channel)."""
+    m = parse_label(label)
+    return "" if m is None else MVIC_POSITIONS[m.muscle]
 
 
 def valid_names() -> str:

@@ -9,7 +9,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 APP = ROOT / "app"
 #: ui -> session -> exercises/storage -> analysis -> dsp -> devices (a lower floor never imports a higher one)
-FLOOR = {"ui": 0, "session": 1, "exercises": 2, "storage": 2, "analysis": 3, "dsp": 4, "devices": 5}
+FLOOR = {"ui": 0, "reports": 0, "session": 1, "records": 1, "exercises": 2, "storage": 2, "analysis": 3, "dsp": 4,
+         "devices": 5}
 
 
 def _imports(path: Path) -> list[str]:
@@ -41,9 +42,16 @@ def test_no_import_runs_back_up_a_floor():
 
 
 def test_nothing_below_the_ui_imports_qt():
-    qt = [f"{p.relative_to(ROOT)}: {m}" for p in APP.rglob("*.py") if _room(p) not in (None, "ui")
+    qt = [f"{p.relative_to(ROOT)}: {m}" for p in APP.rglob("*.py") if _room(p) not in (None, "ui", "reports")
           for m in _imports(p) if m.startswith(("PySide6", "pyqtgraph"))]
     assert not qt, qt
+
+
+def test_reports_paint_without_widgets():
+    """A report is painted with QtGui (QPdfWriter, QImage): ``glutefire report`` needs no window."""
+    widgets = [f"{p.relative_to(ROOT)}: {m}" for p in (APP / "reports").rglob("*.py")
+               for m in _imports(p) if m.startswith(("PySide6.QtWidgets", "pyqtgraph", "app.ui"))]
+    assert not widgets, widgets
 
 
 def test_each_room_has_its_tests():

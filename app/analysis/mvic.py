@@ -29,6 +29,7 @@ from app.analysis.onset import Burst, OnsetSettings, detect_bursts
 from app.dsp.filters import FilterSettings
 from app.dsp.pipeline import process_whole
 from app.errors import UserError
+from app.muscles import mvic_position
 
 #: a person's target the first time, in % MVIC (submaximal, sustainable, clearly above rest)
 DEFAULT_TARGET_PERCENT = 40.0
@@ -45,6 +46,7 @@ class MvicReference:
     n_contractions: int
     fraction: float = 1.0
     recorded_at: str = ""
+    position: str = ""  # the test position (a report states it; a retest compares like with like)
 
     @property
     def unit(self) -> str:
@@ -111,7 +113,7 @@ def reference_from_segments(filtered: np.ndarray, fs: float, spans: Iterable[tup
                         "try again, holding each contraction.")
     best = sorted(vals, reverse=True)[: max(1, expected)]
     return MvicReference(label, float(np.mean(best)), "maximal" if fraction >= 1.0 else "submaximal",
-                         float(window_ms), len(best), float(fraction), recorded_at)
+                         float(window_ms), len(best), float(fraction), recorded_at, mvic_position(label))
 
 
 def reference_from_recording(raw: np.ndarray, fs: float, labels: Sequence[str], window_ms: float = 500.0,

@@ -136,6 +136,18 @@ class Analysis:
             "stopping_rule": self.stop_messages,
         })
 
+    def summary(self) -> dict[str, Any]:
+        """The figures in the shape the live analysis gives the session records
+        (``LiveSnapshot.summary``), so a recording analysed afterwards is reviewed the same way."""
+        return _finite({
+            "reps": {c.name: c.rep_summary.to_dict() for c in self.channels if c.rep_summary is not None},
+            "firing_order_summary": self.firing_summary.to_dict(),
+            "symmetry": [p.to_dict() for p in self.symmetry],
+            "fatigue": {c.name: c.fatigue.to_dict() for c in self.channels if c.fatigue is not None},
+            "quality": {c.name: c.quality.to_dict() for c in self.channels},
+            "stopping_rule": "; ".join(self.stop_messages) or None,
+        })
+
     def to_table(self, per_rep: bool = True) -> str:
         """A fixed-width text report for a terminal."""
         fs = self.sample_rate_hz

@@ -94,6 +94,8 @@ class RepScore:
     probe: bool = False  # a no-feedback retention probe (kept apart from the practice reps)
     feedback: bool = True  # the live display was shown during the rep
     side: str | None = None
+    start_s: float | None = None  # the rep's window (prompt to release), in stream seconds
+    end_s: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -110,6 +112,8 @@ class RepScore:
             "good": self.good,
             "probe": self.probe,
             "feedback": self.feedback,
+            "start_s": None if self.start_s is None else round(self.start_s, 3),
+            "end_s": None if self.end_s is None else round(self.end_s, 3),
         }
 
     def sentence(self) -> str:

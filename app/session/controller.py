@@ -58,6 +58,7 @@ from app.session.runner import PracticeRun, PracticeState, practice_summary
 from app.session.stream import LiveStream, StreamStatus
 from app.storage.csvformat import format_mvic
 from app.storage.recorder import CsvRecorder
+from app.storage.rep_csv import rep_csv_path, write_rep_csv
 from app.storage.store import Store
 
 UNIT_TEXT = {"uV": "µV", "counts": "counts", "mV": "mV"}
@@ -742,6 +743,9 @@ class SessionController:
         goal = self._set_goals(next(r for r in roles.values() if r.targets), protocol.goal_mvic_pct)
         run = PracticeRun(drill, plan_steps(drill, protocol, sides, faded, probes), roles, stream.fs, goal,
                           stop_fraction=self.options.stop_fraction, stop_consecutive=self.options.stop_consecutive)
+        run.protocol = {"sets": protocol.sets, "reps": protocol.reps, "hold_s": protocol.hold_s,
+                        "rest_s": protocol.rest_s, "set_rest_s": protocol.set_rest_s,
+                        "goal_mvic_pct": protocol.goal_mvic_pct, "faded": faded, "probes": probes}
 
         def on_step(step: Step, effort: Effort) -> None:  # DSP or caller thread
             src = stream.source
@@ -882,8 +886,9 @@ class SessionController:
     def _add_practice_record(self, run: PracticeRun) -> None:
         """The protocol's per-rep scores and set summaries go to the person's records: into the
         session of the recording under way (saved at Stop), or as a session of their own."""
-        if self.recording is not None:
-            self._recorded_practice.append(practice_summary(run))
+        rec, stream = self.recording, self.stream
+        if rec is not None and stream is not None:
+            self._recorded_practice.append(practice_summary(run, rec.start_index / stream.fs))
             return
         store = self.store
         if store is None:
@@ -962,7 +967,7 @@ class SessionController:
         rec = stream.stop_recording()
         if rec is None:
             return None
-        session_id = self._add_session_record(str(rec.path))
+        session_id = self._add_session_record(str(Path(rec.path).resolve()))
         saved = SavedRecording(rec.path, rec.duration_s, rec.error, session_id)
         msg = rec.error or f"Saved {rec.duration_s:.1f} s to {rec.path}."
         self._emit(EventType.RECORDING_SAVED, msg, saved)
@@ -979,6 +984,10 @@ class SessionController:
             summary["practice"] = self._recorded_practice
             exercise = ", ".join(dict.fromkeys(str(p["name"]) for p in self._recorded_practice))
             self._recorded_practice = []
+            try:  # the same scores as a table next to the recording
+                summary["rep_csv"] = str(write_rep_csv(rep_csv_path(csv_path), summary["practice"]))
+            except UserError as exc:
+                self._emit(EventType.ERROR, str(exc))
         try:
             person = store.find_person(self._recording_person) if self._recording_person else None
             return store.add_session(person.id if person else None, exercise, csv_path, summary).id

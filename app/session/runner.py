@@ -98,6 +98,7 @@ class PracticeRun:
         self.scores: list[RepScore] = []
         self.summaries: list[SetSummary] = []
         self.done_for_today = ""
+        self.protocol: dict[str, object] = {}  # how it was dosed (sets, reps, hold, rest, goal, feedback schedule)
         self.stopped_early = False  # Stop, Disconnect or another routine cut it short
         self.finished = threading.Event()
         self.card: object | None = None  # a screening test's result card, once it is finished
@@ -237,8 +238,9 @@ class PracticeRun:
             reps.append(max(mine, key=lambda r: r.peak) if mine else None)
         onsets = [r.onset_s if r is not None else None for r in reps]
         st = w.step
-        return score_rep(st.set, st.rep, self.roles[st.side], reps, onsets, self.goal, probe=st.probe,
-                         feedback=st.feedback, side=st.side)
+        score = score_rep(st.set, st.rep, self.roles[st.side], reps, onsets, self.goal, probe=st.probe,
+                          feedback=st.feedback, side=st.side)
+        return replace(score, start_s=w.start_s - EARLY_S, end_s=end)
 
     @property
     def all_scored(self) -> bool:
@@ -262,15 +264,25 @@ class PracticeRun:
                              self.finished.is_set(), self.card, self.stopped_early)
 
 
-def practice_summary(run: PracticeRun) -> dict[str, object]:
-    """JSON-ready: the drill, its steps' protocol, every rep's score, the set summaries."""
+def practice_summary(run: PracticeRun, recording_start_s: float | None = None) -> dict[str, object]:
+    """JSON-ready: the drill, its steps' protocol, every rep's score, the set summaries. With
+    ``recording_start_s`` (the stream time of the recording's first row), each rep's window is
+    given in the recording's own time too (``rec_start_s``/``rec_end_s``), so its traces can be
+    opened from the file again."""
     drill = run.drill
+    reps = [s.to_dict() for s in run.scores]
+    if recording_start_s is not None:
+        for r in reps:
+            for key in ("start", "end"):
+                t = r.get(f"{key}_s")
+                r[f"rec_{key}_s"] = None if t is None else round(max(0.0, float(t) - recording_start_s), 3)
     return {
         "exercise": drill.id,
         "name": drill.name,
         "roles": {str(side): roles.describe() for side, roles in run.roles.items()},
         "goal": round(run.goal, 2),
-        "reps": [s.to_dict() for s in run.scores],
+        "protocol": run.protocol,
+        "reps": reps,
         "sets": [s.to_dict() for s in run.summaries],
         "done_for_today": bool(run.done_for_today),
         "stopping_rule": run.done_for_today or None,

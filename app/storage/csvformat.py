@@ -11,6 +11,7 @@ import math
 from collections.abc import Mapping
 
 from app.analysis.mvic import MvicReference
+from app.muscles import mvic_position
 
 FORMAT_NAME = "glutefire-csv"
 FORMAT_VERSION = 1
@@ -91,5 +92,6 @@ def parse_mvic(text: str) -> dict[str, MvicReference]:
                 continue
         if not 0 < fraction <= 1:
             fraction = 1.0
-        out[label.strip()] = MvicReference(label.strip(), value, method, window, count, fraction, when)
+        label = label.strip()  # the file does not carry the test position: the muscle's usual one
+        out[label] = MvicReference(label, value, method, window, count, fraction, when, mvic_position(label))
     return out

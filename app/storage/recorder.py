@@ -64,6 +64,11 @@ class CsvRecorder:
         self._row_fmt = ",".join([f"%.{d}f"] + ["%.3f"] * (2 * n))
         self._write_preamble()
 
+
+    @property
+    def start_index(self) -> int:
+        """The stream sample of the file's first row."""
+        return self._start_index
     def _write_preamble(self) -> None:
         i = self.info
         meta: list[tuple[str, str]] = [

@@ -104,3 +104,96 @@ def test_a_database_from_a_newer_release_is_refused(tmp_path):
         db.execute("UPDATE schema_version SET version = 99")
     with pytest.raises(UserError, match="written by a newer GluteFire"):
         Store(path)
+
+
+#: what release 2 (guided practice) added to version 1, as it was
+V2_ADDED = """
+CREATE TABLE screening (id INTEGER PRIMARY KEY, person_id INTEGER REFERENCES person(id) ON DELETE CASCADE,
+                        test TEXT NOT NULL, taken_at TEXT NOT NULL, flagged INTEGER NOT NULL, result TEXT NOT NULL);
+CREATE INDEX screening_person ON screening(person_id, test, taken_at);
+CREATE TABLE exercise (id TEXT PRIMARY KEY, custom_of TEXT, name TEXT NOT NULL, definition TEXT NOT NULL,
+                       saved_at TEXT NOT NULL);
+UPDATE schema_version SET version = 2;
+INSERT INTO screening VALUES (1, 1, 'trendelenburg', '2026-11-01T10:20:00+00:00', 1, '{"flagged": true}');
+"""
+
+
+def test_a_database_of_the_current_release_is_migrated_to_people_with_ids_sides_and_positions(tmp_path):
+    path = tmp_path / "v2.sqlite3"
+    with sqlite3.connect(path) as db:
+        db.executescript(V1_SCHEMA + V2_ADDED)
+    s = Store(path)
+    ann = s.require_person("Ann Example")
+    assert (ann.pseudonym, ann.sides, ann.archived) == ("", (), False)
+    assert s.latest_mvic(ann.id)["gluteus_maximus_L"].position == ""  # not known then: not invented
+    assert len(s.screenings(ann.id)) == 1 and len(s.sessions(ann.id)) == 1
+    ann = s.update_person(ann.id, pseudonym="P-017", sides=("L",), notes="ACL L")
+    assert s.find_person("P-017") == ann and ann.shown(pseudonymous=True) == "P-017"
+    s.close()
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert db.execute("PRAGMA foreign_key_check").fetchall() == []
+
+
+def test_people_are_edited_archived_and_deleted_with_their_records(tmp_path):
+    s = Store(tmp_path / "r.sqlite3")
+    ann = s.add_person("Ann", pseudonym="P-1", sides=("L", "R"))
+    bo = s.add_person("Bo")
+    s.save_mvic(ann.id, MvicReference("gluteus_maximus_L", 300.0, "maximal", 500, 3, position="prone"))
+    s.add_session(ann.id, "Glute bridge", None, {}, started_at="2026-11-01T10:00:00+01:00")
+    s.add_session(ann.id, "Clamshell", None, {}, started_at="2026-11-29T10:00:00+01:00")
+    s.add_session(bo.id, "Glute bridge", None, {})
+    s.add_screening(ann.id, "trendelenburg", {"flagged": False})
+    assert [x.exercise for x in s.sessions(ann.id, exercise="bridge")] == ["Glute bridge"]
+    assert [x.exercise for x in s.sessions(ann.id, since="2026-11-15")] == ["Clamshell"]
+    assert [x.exercise for x in s.sessions(ann.id, until="2026-11-01")] == ["Glute bridge"]
+    assert s.mvic_history(ann.id)[0].position == "prone"
+    with pytest.raises(UserError, match="already a person called 'Bo'"):
+        s.update_person(ann.id, name="Bo")
+    s.archive_person(ann.id)
+    assert [p.name for p in s.people()] == ["Bo"]
+    assert [p.name for p in s.people(include_archived=True)] == ["Ann", "Bo"]
+    assert s.sessions(ann.id)  # archived keeps everything
+    assert s.delete_person(ann.id) == 2
+    assert s.find_person("Ann") is None and s.screenings(ann.id) == [] and s.mvic_history(ann.id) == []
+    assert [x.person_id for x in s.all_sessions()] == [bo.id]
+    with pytest.raises(UserError, match="No person named 'Ann'"):
+        s.require_person("Ann")
+    s.close()
+
+
+def _writer(path: str, who: str, n: int) -> None:
+    s = Store(path)
+    p = s.find_person(who) or s.add_person(who)
+    for i in range(n):
+        s.add_session(p.id, "Glute bridge", None, {"i": i, "who": who})
+        s.save_mvic(p.id, MvicReference("gluteus_maximus_L", 100.0 + i, "maximal", 500, 3))
+    s.close()
+
+
+def test_two_programs_writing_at_once_lose_nothing(tmp_path):
+    """Two processes (two windows, or the window and the CLI) write sessions into one file at the
+    same time, one of them opening (and migrating) an old file: every session arrives, once."""
+    import multiprocessing
+
+    path = tmp_path / "shared.sqlite3"
+    with sqlite3.connect(path) as db:
+        db.executescript(V1_SCHEMA + V2_ADDED)
+    ctx = multiprocessing.get_context("spawn")
+    procs = [ctx.Process(target=_writer, args=(str(path), who, 150)) for who in ("Ann", "Cy", "Dee")]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(120)
+        assert p.exitcode == 0
+    s = Store(path)
+    assert s.version == 3
+    for who in ("Cy", "Dee"):
+        got = [x.summary["i"] for x in s.sessions(s.require_person(who).id)]
+        assert got == list(range(150))
+    assert len(s.sessions(s.require_person("Ann Example").id)) == 1
+    assert len(s.sessions(s.require_person("Ann").id)) == 150
+    s.close()
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert db.execute("SELECT count(*) FROM schema_version").fetchone()[0] == 1

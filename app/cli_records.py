@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 from typing import Any
 
 from app.errors import UserError
@@ -159,25 +158,10 @@ def _document(args: argparse.Namespace) -> Any:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from app.reports.render import write_pdf, write_png
+    from app.reports.make import check_report_path, write_report
 
     if bool(args.file) == bool(args.person):
         raise UserError("Give either a recording (a session report) or --person NAME (a progress report).")
-    out = Path(args.out)
-    if out.suffix.lower() not in (".pdf", ".png"):
-        raise UserError(f"--out must end in .pdf or .png; got {out.name}.")
-    if not out.parent.is_dir():
-        raise UserError(f"There is no folder {out.parent} to write {out.name} into.")
-    doc = _document(args)
-    written: list[Path] = []
-    if out.suffix.lower() == ".pdf":
-        pages = write_pdf(doc, out)
-        written.append(out)
-        if args.png:
-            written += write_png(doc, out.with_suffix(".png"))
-        print(f"Wrote {out} ({pages} page{'s' if pages > 1 else ''})"
-              + (f" and {len(written) - 1} PNG page(s)" if args.png else "") + ".")
-    else:
-        written = write_png(doc, out)
-        print(f"Wrote {', '.join(str(w) for w in written)}.")
+    check_report_path(args.out)
+    print(write_report(_document(args), args.out, png_too=args.png))
     return 0

@@ -138,3 +138,13 @@ def store(tmp_path):
 def _private_data_dir(tmp_path_factory, monkeypatch):
     """The SQLite records (platformdirs' user data dir) of every test live in a temp dir."""
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path_factory.mktemp("xdg-data")))
+
+
+@pytest.fixture(scope="session")
+def demo_records(tmp_path_factory) -> Path:
+    """A records file made by the real CLI: the example person's baseline (simulated gluteal
+    amnesia, dated four weeks back) and retest (healthy firing), each a recorded glute bridge set
+    of 5 reps and a Trendelenburg screen. Read-only for the tests that share it."""
+    from app.ui.screenshots import demo_records as make
+
+    return make(tmp_path_factory.mktemp("demo-records"), speed=20.0, reps=5)

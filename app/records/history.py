@@ -74,7 +74,8 @@ def load_history(store: Store, person: Person, exercise: str | None = None, sinc
                    tuple(screening_changes(results)), tuple(refs))
 
 
-def _fmt(key: str, m: SessionMeasures | None) -> str:
+def format_measure(key: str, m: SessionMeasures | None) -> str:
+    """One measure of a session as a table shows it ('' when the session does not have it)."""
     if m is None:
         return ""
     if key == "glute_led":
@@ -115,7 +116,7 @@ def key_numbers(now: SessionMeasures, earlier: Sequence[SessionMeasures]) -> lis
     baseline = same[0] if same else None
     rows = []
     for key, label in KEY_NUMBERS:
-        here = _fmt(key, now)
+        here = format_measure(key, now)
         if here:
-            rows.append((label, here, _fmt(key, previous), _fmt(key, baseline)))
+            rows.append((label, here, format_measure(key, previous), format_measure(key, baseline)))
     return rows

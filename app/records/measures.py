@@ -18,12 +18,12 @@ from app.muscles import parse_label
 
 #: the measures a trend is drawn for: key -> (title, unit shown, True when higher is better)
 TREND_MEASURES: dict[str, tuple[str, str, bool]] = {
-    "glute_led_share": ("Reps the glute led", "%", True),
-    "median_lead_ms": ("Glute onset ahead of helpers", "ms", True),
+    "glute_led_share": ("Glute first", "% of reps", True),
+    "median_lead_ms": ("Glute lead", "ms", True),
     "peak": ("Glute peak", "", True),
-    "time_above_goal_s": ("Time above goal per rep", "s", True),
+    "time_above_goal_s": ("Above goal", "s per rep", True),
     "compensation_share": ("Helpers' share", "%", False),
-    "symmetry_percent": ("Left/right symmetry index", "%", False),
+    "symmetry_percent": ("L/R difference", "% |SI|", False),
 }
 
 
@@ -70,6 +70,8 @@ class SessionMeasures:
         v = getattr(self, key)
         if v is None:
             return None
+        if key == "symmetry_percent":  # the size of the difference: -20% and +20% are as far from even
+            return abs(float(v))
         return float(v) * 100.0 if key in ("glute_led_share", "compensation_share") else float(v)
 
     def to_dict(self) -> dict[str, Any]:

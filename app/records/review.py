@@ -294,6 +294,7 @@ class RepTrace:
     envelope: np.ndarray
     labels: tuple[str, ...]
     window: tuple[float, float]  # the rep's own window inside ``t``
+    unit: str = "µV"  # "% MVIC" when the recording carries a reference for every channel
 
 
 def rep_trace(recording: Recording, row: RepRow, margin_s: float = TRACE_MARGIN_S) -> RepTrace:
@@ -312,4 +313,9 @@ def rep_trace(recording: Recording, row: RepRow, margin_s: float = TRACE_MARGIN_
     if i1 - i0 < 2:
         raise UserError(f"Rep {row.rep_label} is outside the recording ({n / fs:.1f} s long).")
     t = np.arange(i0, i1) / fs
-    return RepTrace(t, np.asarray(env[:, i0:i1], dtype=np.float64), recording.labels, (row.start_s, row.end_s))
+    part = np.asarray(env[:, i0:i1], dtype=np.float64)
+    refs = parse_mvic(recording.metadata.get("mvic", ""))
+    if refs and all(lb in refs for lb in recording.labels):  # in the unit the reps were scored in
+        part = np.vstack([np.asarray(refs[lb].percent(part[i])) for i, lb in enumerate(recording.labels)])
+        return RepTrace(t, part, recording.labels, (row.start_s, row.end_s), "% MVIC")
+    return RepTrace(t, part, recording.labels, (row.start_s, row.end_s))

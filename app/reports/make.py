@@ -67,3 +67,29 @@ def progress_document(store: Store, person: Person, exercise: str | None = None,
     if not h.measures:
         raise UserError(f"{person.name} has no sessions yet" + (f" of {exercise}" if exercise else "") + ".")
     return progress_report(h, person.shown(pseudonymous))
+
+
+def check_report_path(path: str | Path) -> Path:
+    """The report's file, or a sentence saying why it cannot be written (before any work)."""
+    out = Path(path)
+    if out.suffix.lower() not in (".pdf", ".png"):
+        raise UserError(f"A report is saved as .pdf or .png; got {out.name}.")
+    if not out.parent.is_dir():
+        raise UserError(f"There is no folder {out.parent} to write {out.name} into.")
+    return out
+
+
+def write_report(doc: ReportDocument, path: str | Path, png_too: bool = False) -> str:
+    """Write ``doc`` as a PDF (``.pdf``, with its pages as PNG too when asked) or as PNG pages
+    (``.png``); returns what was written, as a sentence."""
+    from app.reports.render import write_pdf, write_png
+
+    out = check_report_path(path)
+    if out.suffix.lower() == ".png":
+        names = write_png(doc, out)
+        return f"Wrote {', '.join(str(n) for n in names)}."
+    pages = write_pdf(doc, out)
+    extra = ""
+    if png_too:
+        extra = f" and {len(write_png(doc, out.with_suffix('.png')))} PNG page(s)"
+    return f"Wrote {out} ({pages} page{'s' if pages > 1 else ''}){extra}."

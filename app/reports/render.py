@@ -37,6 +37,7 @@ def layout(report: ReportDocument) -> QTextDocument:
     doc = QTextDocument()
     font = QFont("DejaVu Sans")
     font.setPointSizeF(8)
+    font.setFeature(QFont.Tag("liga"), 0)  # "fi" stays two letters: the PDF's text is found by a search for it
     doc.setDefaultFont(font)
     doc.setDocumentMargin(0)
     for name, image in report.images.items():

@@ -297,6 +297,7 @@ class SessionController:
         self._routine_lock = threading.Lock()
         self._recording_person = ""
         self._recorded_practice: list[dict[str, object]] = []
+        self.last_session_id: int | None = None  # the newest session this controller added to the records
         self._last_fall: dict[int, int] = {}  # channel -> sample its cue level last fell below the goal
         #: someone listens: detect goal and helper crossings for the sound (the fast cue envelope)
         self.sound_cues = False
@@ -896,7 +897,7 @@ class SessionController:
         summary = {"practice": [practice_summary(run)], **(self.live.snapshot().summary() if self.live else {})}
         try:
             person = store.find_person(self.person) if self.person else None
-            store.add_session(person.id if person else None, run.drill.name, None, summary)
+            self.last_session_id = store.add_session(person.id if person else None, run.drill.name, None, summary).id
         except (UserError, sqlite3.Error) as exc:
             self._emit(EventType.ERROR, f"The exercise's scores could not be saved in the records ({exc}).")
 
@@ -990,7 +991,8 @@ class SessionController:
                 self._emit(EventType.ERROR, str(exc))
         try:
             person = store.find_person(self._recording_person) if self._recording_person else None
-            return store.add_session(person.id if person else None, exercise, csv_path, summary).id
+            self.last_session_id = store.add_session(person.id if person else None, exercise, csv_path, summary).id
+            return self.last_session_id
         except UserError as exc:
             self._emit(EventType.ERROR, str(exc))
         except sqlite3.Error as exc:

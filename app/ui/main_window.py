@@ -27,6 +27,7 @@ from app.ui.channel_row import ChannelRow
 from app.ui.channels_view import ChannelsView, ContractionKey
 from app.ui.practice_controls import PracticeControls
 from app.ui.preferences import Preferences
+from app.ui.records_controls import RecordsControls
 from app.ui.routine_panel import RoutinePanel
 from app.ui.session_panel import SessionPanel
 from app.ui.sound_feedback import SoundFeedback
@@ -72,9 +73,11 @@ class MainWindow(QMainWindow):
         self.status = SessionStatusBar()
         self.setStatusBar(self.status)
         self.practice = PracticeControls(self.controller, self, lambda text: self.status.say(text, 8000))
+        self.records = RecordsControls(self.controller, self, lambda text: self.status.say(text, 8000), self._fill_people)
         self.sound = SoundFeedback(self.prefs.sound())
         self.controller.listeners.append(self.sound.on_event)  # straight from the DSP thread: no delay
         self._wire_toolbar()
+        self.records.wire(self.toolbar, self.practice.strip)
         self.toolbar.resized.connect(self._fit_toolbar)
         self.setCentralWidget(self._build_central())
         self.frame_timer = QTimer(self)
@@ -321,6 +324,7 @@ class MainWindow(QMainWindow):
         elif t is EventType.BATTERY:
             self.update_status()
         self.practice.on_event(ev)
+        self.records.on_event(ev)
 
     def update_status(self) -> None:
         frame = self.controller.frame()

@@ -32,6 +32,7 @@ class PracticeStrip(QFrame):
     pause_clicked = Signal()
     skip_clicked = Signal()
     stop_clicked = Signal()
+    review_clicked = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -39,8 +40,11 @@ class PracticeStrip(QFrame):
         self.pause_btn = QPushButton("Pause")
         self.skip_btn = QPushButton("Skip")
         self.stop_btn = QPushButton("Stop")
-        for b, sig in ((self.pause_btn, self.pause_clicked), (self.skip_btn, self.skip_clicked),
-                       (self.stop_btn, self.stop_clicked)):
+        self.review_btn = QPushButton("Review…")
+        self.review_btn.setToolTip("Every rep of this session in a table, with its traces")
+        self.review_btn.hide()
+        for b, sig in ((self.review_btn, self.review_clicked), (self.pause_btn, self.pause_clicked),
+                       (self.skip_btn, self.skip_clicked), (self.stop_btn, self.stop_clicked)):
             b.clicked.connect(sig.emit)
             head.addWidget(b)
         self.step = QLabel("")
@@ -94,3 +98,4 @@ class PracticeStrip(QFrame):
         for b in (self.pause_btn, self.skip_btn):
             b.setVisible(not st.finished)
         self.stop_btn.setText("Close" if st.finished else "Stop")
+        self.review_btn.setVisible(st.finished and bool(st.scores))

@@ -120,6 +120,9 @@ class SessionToolbar(QToolBar):
     practice = Signal()
     screening = Signal()
     home_view = Signal()
+    people = Signal()
+    history = Signal()
+    review_last = Signal()
     resized = Signal()  # its contents changed width (a box's text)
 
     def __init__(self, prefs: Preferences, parent: QWidget | None = None) -> None:
@@ -164,6 +167,12 @@ class SessionToolbar(QToolBar):
         pmenu.addAction("Screening test…", self.screening.emit)
         pmenu.addAction("At-home view (full screen)", self.home_view.emit)
         self.practice_btn.setMenu(pmenu)
+        self.records_btn = self._button("Records", None, "", "People, history and trends, session reviews, reports")
+        rmenu = QMenu(self.records_btn)
+        rmenu.addAction("People…", self.people.emit)
+        rmenu.addAction("History and trends…", self.history.emit)
+        rmenu.addAction("Review the last session…", self.review_last.emit)
+        self.records_btn.setMenu(rmenu)
         self.addSeparator()
         self.settings_btn = self._button("Settings…", self.settings_clicked, "", "Filters, stopping rule, sample rate")
         self.set_state(State.IDLE, recording=False)

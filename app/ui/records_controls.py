@@ -1,0 +1,99 @@
+"""The window's records: People, History and trends, the review of a session (after it, from
+the practice strip or the history) and the reports — wired to the controller's store. Kept apart
+from the main window so it stays a thin frame."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QObject
+from PySide6.QtWidgets import QWidget
+
+from app.errors import UserError
+from app.reports.make import progress_document, session_document, write_report
+from app.session.controller import EventType, SessionController, SessionEvent
+from app.storage.store import Store
+from app.ui.history_view import HistoryDialog
+from app.ui.people_dialog import PeopleDialog
+from app.ui.practice_strip import PracticeStrip
+from app.ui.review_dialog import ReviewDialog
+from app.ui.toolbar import SessionToolbar
+
+
+class RecordsControls(QObject):
+    """``people_changed`` is called after People changed someone (the person box refills)."""
+
+    def __init__(self, controller: SessionController, window: QWidget, say: Callable[[str], None],
+                 people_changed: Callable[[], None]) -> None:
+        super().__init__(window)
+        self.controller, self.window, self._say = controller, window, say
+        self._people_changed = people_changed
+        self.people: PeopleDialog | None = None
+        self.history: HistoryDialog | None = None
+        self.review: ReviewDialog | None = None
+
+    def wire(self, toolbar: SessionToolbar, strip: PracticeStrip) -> None:
+        toolbar.people.connect(self.open_people)
+        toolbar.history.connect(lambda: self.open_history())
+        toolbar.review_last.connect(self.review_last)
+        strip.review_clicked.connect(self.review_last)
+
+    def _store(self) -> Store | None:
+        store = self.controller.store
+        if store is None:
+            self._say("The records cannot be opened (see the message above), so there is nothing to show.")
+        return store
+
+    def open_people(self) -> None:
+        store = self._store()
+        if store is None:
+            return
+        self.people = PeopleDialog(store, self.controller.person, self.window)
+        self.people.changed.connect(self._people_changed)
+        self.people.history_requested.connect(self.open_history)
+        self.people.show()
+
+    def open_history(self, person_id: int | None = None) -> None:
+        store = self._store()
+        if store is None:
+            return
+        if person_id is None and self.controller.person:
+            found = store.find_person(self.controller.person)
+            person_id = found.id if found else None
+        self.history = HistoryDialog(store, person_id, self.window, report=self.report)
+        self.history.review_requested.connect(self.open_review)
+        self.history.show()
+
+    def open_review(self, session_id: int) -> None:
+        store = self._store()
+        if store is None:
+            return
+        try:
+            self.review = ReviewDialog(store, session_id, self.window,
+                                       report=lambda sid, path: self.report("session", sid, path))
+        except UserError as exc:
+            self._say(str(exc))
+            return
+        self.review.show()
+
+    def review_last(self) -> None:
+        sid = self.controller.last_session_id
+        if sid is None:
+            self._say("No session has been saved in the records yet: record one or finish an exercise.")
+            return
+        self.open_review(sid)
+
+    def report(self, kind: str, target: int, path: Path) -> str:
+        """Write a progress (``target``: a person) or session (``target``: a session) report."""
+        store = self.controller.store
+        if store is None:
+            raise UserError("The records cannot be opened.")
+        doc = (progress_document(store, store.person(target)) if kind == "progress"
+               else session_document(store, store.session(target)))
+        return write_report(doc, path)
+
+    def on_event(self, ev: SessionEvent) -> None:
+        """UI thread: a saved recording says where its review is."""
+        if ev.type is EventType.RECORDING_SAVED and getattr(ev.data, "session_id", None) is not None:
+            self._say(f"{ev.message} Its review: Records → Review the last session.")

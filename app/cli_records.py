@@ -32,6 +32,8 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     rm = act.add_parser("remove", help="delete a person and all their records (recordings on disk stay)")
     rm.add_argument("name")
     rm.add_argument("--yes", action="store_true", help="do not ask")
+    for q in (add, edit, ls, ar, rm):  # --db after the action too ("people add NAME --db F")
+        q.add_argument("--db", default=argparse.SUPPRESS, help="the records (SQLite) (default: the app's own)")
 
     hi = sub.add_parser("history", help="a person's sessions, trends and four-week retest")
     hi.add_argument("--person", required=True, help="name or pseudonymous ID")

@@ -77,7 +77,7 @@ class MvicReference:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> MvicReference:
-        keys = {"label", "value_uv", "method", "window_ms", "n_contractions", "fraction", "recorded_at"}
+        keys = {"label", "value_uv", "method", "window_ms", "n_contractions", "fraction", "recorded_at", "position"}
         return cls(**{k: v for k, v in d.items() if k in keys})
 
 

@@ -56,6 +56,7 @@ class PeopleDialog(QDialog):
     with a person's id."""
 
     changed = Signal()
+    renamed = Signal(str, str)  # old name, new name
     history_requested = Signal(int)
 
     def __init__(self, store: Store, current: str = "", parent: QWidget | None = None) -> None:
@@ -170,9 +171,12 @@ class PeopleDialog(QDialog):
                 p = self.store.add_person(self.name.text(), self.notes.toPlainText(), self.pseudonym.text(), self._sides())
                 self.message.setText(f"Added {p.name}.")
             else:
+                old = self._person.name
                 p = self.store.update_person(self._person.id, name=self.name.text(), notes=self.notes.toPlainText(),
                                              pseudonym=self.pseudonym.text(), sides=self._sides())
                 self.message.setText(f"Saved {p.name}.")
+                if p.name != old:
+                    self.renamed.emit(old, p.name)
         except UserError as exc:
             self.message.setText(str(exc))
             return

@@ -50,9 +50,31 @@ class RecordsControls(QObject):
         if store is None:
             return
         self.people = PeopleDialog(store, self.controller.person, self.window)
-        self.people.changed.connect(self._people_changed)
+        self.people.changed.connect(self._after_people_change)
+        self.people.renamed.connect(self._renamed)
         self.people.history_requested.connect(self.open_history)
         self.people.show()
+
+    def _after_people_change(self) -> None:
+        """Refill the person box; the chosen person deleted or archived: nobody is chosen."""
+        self._people_changed()
+        store, name = self.controller.store, self.controller.person
+        if store is not None and name:
+            found = store.find_person(name)
+            if found is None or found.archived:
+                self._choose("")
+
+    def _renamed(self, old: str, new: str) -> None:
+        self._people_changed()
+        if self.controller.person == old:
+            self._choose(new)
+
+    def _choose(self, name: str) -> None:
+        box = getattr(getattr(self.window, "panel", None), "person_box", None)
+        if box is not None:
+            box.choose(name)  # as if picked: the window keeps the preference and says what is shown
+        else:
+            self.controller.choose_person(name)
 
     def open_history(self, person_id: int | None = None) -> None:
         store = self._store()

@@ -23,9 +23,9 @@ ERROR_FG = "#991b1b"
 
 APP_STYLE = """
 QMainWindow { background: #f8fafc; }
-QToolBar { background: #ffffff; border-bottom: 1px solid #e2e8f0; spacing: 4px; padding: 6px; }
+QToolBar { background: #ffffff; border-bottom: 1px solid #e2e8f0; spacing: 2px; padding: 4px; }
 QToolBar QLabel { color: #475569; }
-QPushButton { padding: 6px 10px; border-radius: 6px; border: 1px solid #cbd5e1; background: #ffffff; }
+QPushButton { padding: 6px 7px; border-radius: 6px; border: 1px solid #cbd5e1; background: #ffffff; }
 QPushButton:hover { background: #f1f5f9; }
 QPushButton#primary { background: #2563eb; color: white; border: 1px solid #1d4ed8; font-weight: 600; }
 QPushButton#primary[streaming="true"] { background: #475569; border-color: #334155; }

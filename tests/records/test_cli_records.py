@@ -18,7 +18,7 @@ def test_people_add_list_edit_archive_remove(tmp_path, capsys, monkeypatch):
     db = str(tmp_path / "r.sqlite3")
     assert _run(capsys, "people", "--db", db, "add", "Ann Example", "--id", "P-017", "--sides", "L,R",
                 "--notes", "ACL L")[0] == 0
-    assert _run(capsys, "people", "--db", db, "add", "Bo")[0] == 0
+    assert _run(capsys, "people", "add", "Bo", "--db", db)[0] == 0  # --db after the action too
     code, out, _ = _run(capsys, "people", "--db", db, "list", "--json")
     people = json.loads(out)
     assert code == 0 and people[0] == {"name": "Ann Example", "id": "P-017", "sides": ["L", "R"], "notes": "ACL L",

@@ -131,3 +131,18 @@ def test_deleting_a_person_asks_first(window, qtbot, store, monkeypatch):
 def test_review_the_last_session_before_any_says_so(window):
     window.toolbar.review_last.emit()
     assert "No session has been saved" in window.status.message.text()
+
+
+def test_renaming_or_deleting_the_chosen_person_follows_in_the_window(window, qtbot, store, monkeypatch):
+    store.add_person("Ann Example")
+    window._fill_people()
+    window.panel.person_box.choose("Ann Example")
+    assert window.controller.person == "Ann Example"
+    window.toolbar.people.emit()
+    people = window.records.people
+    people.name.setText("Ann E.")
+    qtbot.mouseClick(people.save_btn, Qt.MouseButton.LeftButton)
+    assert window.controller.person == "Ann E." and window.prefs.person() == "Ann E."
+    monkeypatch.setattr(people, "confirm", lambda text: True)
+    qtbot.mouseClick(people.delete_btn, Qt.MouseButton.LeftButton)
+    assert window.controller.person == "" and window.panel.person_box.currentIndex() == 0

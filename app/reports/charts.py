@@ -55,7 +55,7 @@ class _Canvas:
         self.font = QFont()
         self.font.setPixelSize(10)
         self.p.setFont(self.font)
-        self.plot = QRectF(44, 10, width - 54, height - 34)
+        self.plot = QRectF(44, 20, width - 54, height - 44)  # the legend or title goes above it
         self.x0, self.x1 = x_range
         self.y0, self.y1 = y_range if y_range[1] > y_range[0] else (y_range[0] - 1, y_range[0] + 1)
 
@@ -98,10 +98,10 @@ class _Canvas:
         x = self.plot.left() + 6
         for text, colour in items:
             self.p.setPen(QPen(QColor(colour), 2.0))
-            self.p.drawLine(QPointF(x, self.plot.top() + 9), QPointF(x + 14, self.plot.top() + 9))
+            self.p.drawLine(QPointF(x, self.plot.top() - 9), QPointF(x + 14, self.plot.top() - 9))
             self.p.setPen(QColor("#222222"))
             w = self.p.fontMetrics().horizontalAdvance(text)
-            self.p.drawText(QPointF(x + 18, self.plot.top() + 13), text)
+            self.p.drawText(QPointF(x + 18, self.plot.top() - 5), text)
             x += 30 + w
 
     def done(self) -> QImage:
@@ -187,5 +187,5 @@ def trend_chart(title: str, unit: str, dates: Sequence[str], values: Sequence[fl
     f = QFont(c.font)
     f.setBold(True)
     c.p.setFont(f)
-    c.p.drawText(QRectF(c.plot.left() + 4, c.plot.top() + 1, c.plot.width() - 8, 14), Qt.AlignmentFlag.AlignRight, title)
+    c.p.drawText(QRectF(c.plot.left(), 2, c.plot.width(), 14), Qt.AlignmentFlag.AlignLeft, f"{title} ({unit})")
     return c.done()

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QFileDialog,
     QGridLayout,
+    QHeaderView,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -132,6 +133,8 @@ class HistoryDialog(QDialog):
         tl.addLayout(grid, 1)
         split.addWidget(top)
         self.table = read_only_table(SESSION_COLUMNS)
+        self.table.horizontalHeader().setStretchLastSection(False)
+        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)  # the exercise
         self.table.cellDoubleClicked.connect(lambda row, _c: self.review(row))
         split.addWidget(self.table)
         split.setSizes([430, 200])

@@ -12,7 +12,7 @@ import sys
 
 from benchmarks.results_file import merge
 
-ALL = ["dsp", "display", "latency", "sound", "feedback", "memory", "analysis"]
+ALL = ["dsp", "display", "latency", "sound", "feedback", "memory", "analysis", "records"]
 
 
 def main(argv: list[str]) -> int:

@@ -7,32 +7,12 @@ from __future__ import annotations
 import time
 from dataclasses import replace
 
-import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog
 
 from app.exercises.library import LIBRARY
 from app.session.routines import CalibrationPlan
 from app.session.sound import Cue
-from app.ui.app import configure_pyqtgraph
-from app.ui.main_window import MainWindow
-
-THREE = "Glute max, hamstring, lumbar (left)"
-
-
-@pytest.fixture
-def window(qtbot, qsettings, tmp_path, store):
-    configure_pyqtgraph()
-    qsettings.setValue("sim/preset", THREE)
-    qsettings.setValue("sim/scenario", "holds")
-    win = MainWindow(settings=qsettings, recordings_dir=tmp_path / "rec", seed=5, store=store)
-    qtbot.addWidget(win)
-    win.resize(1280, 720)
-    win.show()
-    yield win
-    if win.practice.home is not None:
-        win.practice.home.close()
-    win.disconnect_source()
 
 
 def _calibrate(window, qtbot, name: str) -> None:

@@ -7,30 +7,11 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import replace
 
-import pytest
 from pypdf import PdfReader
 from PySide6.QtCore import Qt
 
 from app.exercises.library import LIBRARY
-from app.ui.app import configure_pyqtgraph
-from app.ui.main_window import MainWindow
-from tests.ui.test_practice import THREE, _calibrate
-
-
-@pytest.fixture
-def window(qtbot, qsettings, tmp_path, store):
-    configure_pyqtgraph()
-    qsettings.setValue("sim/preset", THREE)
-    qsettings.setValue("sim/scenario", "holds")
-    win = MainWindow(settings=qsettings, recordings_dir=tmp_path / "rec", seed=5, store=store)
-    qtbot.addWidget(win)
-    win.resize(1280, 720)
-    win.show()
-    yield win
-    for dlg in (win.records.people, win.records.history, win.records.review):
-        if dlg is not None:
-            dlg.close()
-    win.disconnect_source()
+from tests.ui.test_practice import _calibrate
 
 
 def _session(window, qtbot, persona: str) -> int:

@@ -32,6 +32,7 @@ QPushButton#primary[streaming="true"] { background: #475569; border-color: #3341
 QPushButton#record[recording="true"] { background: #dc2626; color: white; border-color: #b91c1c; font-weight: 600; }
 QPushButton:disabled { color: #94a3b8; background: #f8fafc; }
 QPushButton#primary:disabled { background: #93c5fd; border-color: #93c5fd; color: white; }
+QPushButton#gear { font-size: 17px; padding: 2px 9px; }
 QPushButton#contract { font-size: 16px; font-weight: 600; padding: 12px; }
 QPushButton#contract:pressed { background: #16a34a; color: white; }
 QStatusBar { background: #ffffff; border-top: 1px solid #e2e8f0; color: #334155; }

@@ -130,8 +130,7 @@ class SessionToolbar(QToolBar):
         self.setMovable(False)
         self.setFloatable(False)
         self.prefs = prefs
-        self.addWidget(QLabel("Source"))
-        self.source = SourceBox(prefs)
+        self.source = SourceBox(prefs)  # no "Source" label: the box says it (the simulated or a Bluetooth patch)
         self.source.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         self.source.currentIndexChanged.connect(lambda _i: self.resized.emit())
         self.addWidget(self.source)
@@ -174,7 +173,10 @@ class SessionToolbar(QToolBar):
         rmenu.addAction("Review the last session…", self.review_last.emit)
         self.records_btn.setMenu(rmenu)
         self.addSeparator()
-        self.settings_btn = self._button("Settings…", self.settings_clicked, "", "Filters, stopping rule, sample rate")
+        # a gear, not a word: the whole toolbar must fit 1280 px in every state ("Cancel connecting")
+        self.settings_btn = self._button("⚙", self.settings_clicked, "gear", "Settings: filters, stopping rule, sample "
+                                         "rate, sound, simulated person")
+        self.settings_btn.setAccessibleName("Settings")
         self.set_state(State.IDLE, recording=False)
 
     def _button(self, text: str, signal, name: str, tip: str) -> QPushButton:  # type: ignore[no-untyped-def]
@@ -221,3 +223,4 @@ class SessionToolbar(QToolBar):
         self.record_btn.setText("■ Stop" if recording else "● Record")
         self.record_btn.setProperty("recording", recording)
         self.record_btn.setStyle(self.record_btn.style())
+        self.resized.emit()  # "Cancel connecting" / "Disconnect" are wider: the window makes room

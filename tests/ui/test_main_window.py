@@ -309,9 +309,14 @@ def test_toolbar_shows_every_button_and_whole_texts_at_1280(window, qtbot):
         tb.source.setCurrentIndex(0)
         window.resize(window.minimumSizeHint().width(), 720)
         qtbot.wait(50)
-        for b in (tb.connect_btn, tb.record_btn, tb.mark_btn, tb.check_btn, tb.practice_btn, tb.settings_btn):
-            assert b.isVisible(), b.text()
-            assert b.mapTo(window, b.rect().topRight()).x() <= window.width()
+        for state in (State.CONNECTING, State.STREAMING, State.IDLE):  # "Cancel connecting" is the widest
+            tb.set_state(state, recording=state is State.STREAMING)
+            window.resize(window.minimumSizeHint().width(), 720)
+            qtbot.wait(50)
+            for b in (tb.connect_btn, tb.record_btn, tb.mark_btn, tb.check_btn, tb.practice_btn, tb.records_btn,
+                      tb.settings_btn):
+                assert b.isVisible(), (state, b.text())
+                assert b.mapTo(window, b.rect().topRight()).x() <= window.width()
         for box in (tb.scenario, tb.preset, tb.source):
             assert box.width() >= box.sizeHint().width(), box.currentText()
     assert "▾" not in tb.check_btn.text() and tb.check_btn.menu() is not None

@@ -88,7 +88,7 @@ def format_measure(key: str, m: SessionMeasures | None) -> str:
     if key == "peak":
         return f"{v:.0f}% MVIC" if m.peak_unit.startswith("%") else f"{v:.0f} {m.peak_unit}"
     if key == "median_lead_ms":
-        return f"{v:+.0f} ms"
+        return "0 ms" if abs(v) < 0.5 else f"{v:+.0f} ms"
     if key == "time_above_goal_s":
         return f"{v:.1f} s"
     if key == "symmetry_percent":

@@ -249,7 +249,8 @@ def open_recording(csv_path: str | None) -> tuple[Recording | None, str]:
 def analyze_recording(rec: Recording) -> Analysis:
     """``analyze`` of a recording with its own %MVIC references and targets."""
     mvic = parse_mvic(rec.metadata.get("mvic", ""))
-    return analyze(rec.data, rec.sample_rate_hz, rec.labels, AnalysisSettings(), mvic=mvic or None)
+    return analyze(rec.data, rec.sample_rate_hz, rec.labels, AnalysisSettings(), thresholds=rec.thresholds,
+                   mvic=mvic or None)
 
 
 def build_review(summary: Mapping[str, Any], *, person: str = "", started: str = "", exercise: str = "",
@@ -265,11 +266,10 @@ def build_review(summary: Mapping[str, Any], *, person: str = "", started: str =
         note = "This session was not recorded, so its traces cannot be shown."
     rows = _practice_rows(practice)
     full = dict(summary)
-    if not practice and recording is not None:
+    if not practice and recording is not None:  # the file's own reps: the table and the figures agree
         analysis = analyze_recording(recording)
         rows = _analysis_rows(analysis, exercise)
-        if not full.get("firing_order_summary"):
-            full.update(analysis.summary())
+        full.update(analysis.summary())
     marks = _marks(recording.events) if recording is not None else []
     when = started[:16].replace("T", " ")
     m = measures(full, started=started, exercise=exercise, session_id=session_id, csv_path=csv_path)

@@ -54,6 +54,7 @@ def _paint_page(doc: QTextDocument, painter: QPainter, page: int, scale: float, 
     painter.setPen(QColor("#555555"))
     small = QFont("DejaVu Sans")
     small.setPointSizeF(6)
+    small.setFeature(QFont.Tag("liga"), 0)
     painter.setFont(small)
     footer = QRectF(MARGIN, PAGE.height() - MARGIN + 4, PAGE.width() - 2 * MARGIN, 16)
     painter.drawText(footer, Qt.AlignmentFlag.AlignLeft, title)

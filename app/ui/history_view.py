@@ -32,6 +32,7 @@ from app.records.trends import Series
 from app.storage.store import Store
 from app.ui import theme
 from app.ui.people_dialog import fill_table, read_only_table
+from app.ui.review_dialog import report_folder
 
 SESSION_COLUMNS = ("Date", "Exercise", "Reps", "Glute first", "Glute onset", "Peak", "Helpers", "Good")
 ALL = "All exercises"
@@ -245,7 +246,10 @@ class HistoryDialog(QDialog):
         return self._report(kind, target, path)
 
     def ask_report(self, kind: str) -> None:
-        default = "progress.pdf" if kind == "progress" else f"session-{self.selected_session()}.pdf"
+        sid = self.selected_session()
+        csv = self.store.session(sid).csv_path if sid is not None and kind == "session" else None
+        name_ = f"progress-{self.person_id}.pdf" if kind == "progress" else f"session-{sid}.pdf"
+        default = str(Path(report_folder(csv)) / name_)
         name, _ = QFileDialog.getSaveFileName(self, "Save the report", default, "PDF (*.pdf);;PNG pages (*.png)")
         if name:
             try:

@@ -117,6 +117,9 @@ class PeopleDialog(QDialog):
         self.message.setStyleSheet("color: #1e3a8a;")
         right.addWidget(self.message)
         right.addWidget(QLabel("<b>%MVIC references</b> (newest last; a change of reference shows in the trends)"))
+        self.refs_note = QLabel("")
+        self.refs_note.setStyleSheet("color: #92400e;")
+        right.addWidget(self.refs_note)
         self.refs = read_only_table(REF_COLUMNS)
         right.addWidget(self.refs, 1)
         close = QPushButton("Close")
@@ -124,6 +127,8 @@ class PeopleDialog(QDialog):
         right.addWidget(close, 0, Qt.AlignmentFlag.AlignRight)
         outer.addLayout(right, 2)
         self.reload(current)
+        if not self.store.people(include_archived=True):
+            self.message.setText("Nobody in the records yet: type a name (or only a pseudonymous ID) and press Save.")
 
     def reload(self, select: str = "") -> None:
         keep = select or (self._person.name if self._person else "")
@@ -151,6 +156,8 @@ class PeopleDialog(QDialog):
             b.setEnabled(p is not None)
         self.archive_btn.setText("Restore" if p and p.archived else "Archive")
         refs = self.store.mvic_history(p.id) if p else []
+        self.refs_note.setText(f"{p.name} has no %MVIC reference yet: Check → Calibrate %MVIC… (levels stay in µV "
+                               "until then)." if p is not None and not refs else "")
         fill_table(self.refs, [[display_name(r.label), f"{r.value_uv:.0f} µV",
                                 r.method + ("" if r.fraction >= 1 else f" ({r.fraction * 100:.0f}% effort)"),
                                 f"{r.n_contractions} × best {r.window_ms:g} ms", r.position or "not stated",

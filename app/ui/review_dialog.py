@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pyqtgraph as pg
+from platformdirs import user_documents_dir
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QDialog,
@@ -27,6 +28,14 @@ from app.storage.reader import Recording
 from app.storage.store import Store
 from app.ui import theme
 from app.ui.people_dialog import fill_table, read_only_table
+
+
+def report_folder(csv_path: str | None) -> str:
+    """Where a report is offered: next to the session's recording, else Documents/GluteFire."""
+    if csv_path and Path(csv_path).parent.is_dir():
+        return str(Path(csv_path).parent)
+    folder = Path(user_documents_dir()) / "GluteFire"
+    return str(folder if folder.is_dir() else Path.home())
 
 
 def _text(label: QLabel, lines: list[str] | tuple[str, ...]) -> None:
@@ -131,7 +140,8 @@ class ReviewDialog(QDialog):
         return self._report(self.session_id, path)
 
     def ask_report(self) -> None:
-        name, _ = QFileDialog.getSaveFileName(self, "Save the session report", f"session-{self.session_id}.pdf",
+        default = str(Path(report_folder(self.review.csv_path)) / f"session-{self.session_id}.pdf")
+        name, _ = QFileDialog.getSaveFileName(self, "Save the session report", default,
                                               "PDF (*.pdf);;PNG pages (*.png)")
         if name:
             try:

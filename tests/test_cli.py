@@ -99,9 +99,9 @@ def test_analyze_table_and_generic_file(tmp_path, capsys):
 )
 def test_bad_input_is_one_sentence_and_exit_2(tmp_path, capsys, argv, words):
     bad = tmp_path / "bad.csv"
-    bad.write_text("1,2\n3,oops\n")
+    bad.write_text("a,b\n1,2\n3,oops\n")
     bare = tmp_path / "bare.csv"
-    bare.write_text("1,2\n3,4\n")
+    bare.write_text("1.5,2\n3,4\n")
     argv = [a.format(bad=bad, bare=bare, tmp=tmp_path) for a in argv]
     assert main(argv) == 2
     err = capsys.readouterr().err.strip()
@@ -336,7 +336,8 @@ def test_screen_finds_the_weak_medius_and_says_the_rule(tmp_path, capsys):
                  "--db", str(tmp_path / "r.sqlite3")]) == 0
     text = capsys.readouterr().out
     assert "Trendelenburg" in text and "Rule: A symmetry index (R − L) / mean beyond ±35% in µV (±15% in % MVIC)" in text
-    assert "The right gluteus medius reaches 4" in text  # ~38 of ~93 µV
+    share = int(text.split("The right gluteus medius reaches ")[1].split("%")[0])
+    assert 30 <= share <= 55, share  # ~38 of ~93 µV (the simulated weak side is at 50 %; no seed: a range)
     assert main(["screen", "--test", "hip_drive", "--persona", "healthy", "--speed", "8", "--json",
                  "--db", str(tmp_path / "r.sqlite3")]) == 0
     j = json.loads(capsys.readouterr().out)

@@ -17,6 +17,7 @@ from app.analysis.mvic import MvicReference
 from app.errors import UserError
 from app.storage import csvformat as fmt
 from app.storage.csvformat import parse_mvic
+from app.storage.text_layout import sniff
 
 _EMPTY_CELL = re.compile(r"(?<=[,;\t])(?=[,;\t]|$)|^(?=[,;\t])", re.MULTILINE)
 
@@ -87,8 +88,8 @@ def load_recording(path: str | Path, rate: float | None = None) -> Recording:
         raise UserError(f"{p} is a binary file, not a delimited text recording.")
     try:
         text = raw_bytes.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise UserError(f"{p} is not a UTF-8 text file.") from None
+    except UnicodeDecodeError:  # older Windows tools write their code page ("µV" as one byte)
+        text = raw_bytes.decode("cp1252", errors="replace")
 
     meta: dict[str, str] = {}
     lines = text.splitlines()
@@ -108,50 +109,77 @@ def load_recording(path: str | Path, rate: float | None = None) -> Recording:
     if not body:
         raise UserError(f"{p} contains no samples.")
 
-    delim = _sniff_delimiter(body[0])
-    first = _split(body[0], delim)
-    has_header = not all(_is_number(c) for c in first if c != "")
-    header = [c.strip().strip('"') for c in first] if has_header else None
-    rows = body[1:] if has_header else body
-    if not rows:
-        raise UserError(f"{p} has a header but no samples.")
-    n_cols = len(first)
-
-    if header and fmt.EVENTS_COLUMN in header:
+    first = _split(body[0], ",")
+    if fmt.EVENTS_COLUMN in [c.strip().strip('"') for c in first]:
+        header = [c.strip().strip('"') for c in first]
+        rows = body[1:]
+        if not rows:
+            raise UserError(f"{p} has a header but no samples.")
         rec = _load_own(p, meta, header, rows, rate)
         # events that came after the last sample (a mark just before Stop) close the file as notes
         notes = [ln.strip()[len("# note:"):].strip() for ln in lines[body_start:] if ln.strip().startswith("# note:")]
         end = rec.duration_s - 1.0 / rec.sample_rate_hz if rec.data.shape[1] else 0.0
         rec.events.extend((end, e) for note in notes for e in note.split("; ") if e)
         return rec
+    return _load_generic(p, lines[body_start:], meta, rate, body_start)
 
-    table = _numeric_table(p, rows, delim, n_cols, first_line=body_start + (2 if has_header else 1))
-    names = header or [f"ch{i + 1}" for i in range(n_cols)]
-    time_idx = _time_column(names) if header else None
+
+#: a unit at the end of a column name or channel line: "RF_mV", "RF (mV)", "units: mV"
+_UNIT = re.compile(r"(?:[_\s(\[]|units?:\s*)(uV|µV|mV|V)\)?\]?\s*$|engineering units:\s*(uV|µV|mV|V)\b", re.IGNORECASE)
+_TO_UV = {"uv": 1.0, "µv": 1.0, "mv": 1e3, "v": 1e6}
+
+
+def _unit_of(text: str) -> str | None:
+    m = _UNIT.search(text)
+    if m is None:
+        return None
+    return (m.group(1) or m.group(2)).lower()
+
+
+def _load_generic(p: Path, lines: list[str], meta: dict[str, str], rate: float | None, offset: int) -> Recording:
+    """Another tool's text export: its layout sniffed from the numbers (``text_layout``), values
+    in mV or V (said in a column name or a channel line) scaled to µV."""
+    layout = sniff(lines, str(p))
+    rows = [ln for ln in lines[layout.body_start:] if ln.strip() and not ln.lstrip().startswith("#")]
+    if layout.decimal_comma:
+        rows = [ln.replace(",", ".") for ln in rows]
+    n_cols = layout.n_fields
+    table = _numeric_table(p, rows, layout.separator, n_cols, first_line=offset + layout.body_start + 1)
+    names = list(layout.header) if layout.header else [f"ch{i + 1}" for i in range(n_cols)]
+    time_idx = _time_column(names) if layout.header else None
     if time_idx is not None:
-        t = table[:, time_idx]
-        fs_from_time = _rate_from_time(p, t)
+        fs_from_time = _rate_from_time(p, table[:, time_idx])
         keep = [i for i in range(n_cols) if i != time_idx]
-        table = table[:, keep]
-        names = [names[i] for i in keep]
+        table, names = table[:, keep], [names[i] for i in keep]
         fs = rate or fs_from_time
     elif "sample_rate_hz" in meta:
         fs = rate or _parse_rate(meta["sample_rate_hz"], str(p))
     elif rate is not None:
         fs = rate
     else:
-        raise UserError(
-            f"{p} has no time column and no sample-rate metadata; give the rate with --rate HZ."
-        )
+        raise UserError(f"{p} has no time column and no sample-rate metadata; give the rate with --rate HZ.")
     if table.shape[1] == 0:
         raise UserError(f"{p} has a time column but no channel columns.")
+    channel_lines = [t for t in layout.title_lines if t.lower().lstrip().startswith("channel")]
+    scale = np.ones(len(names))
+    for i, name in enumerate(names):
+        unit = _unit_of(name) or (_unit_of(channel_lines[i]) if i < len(channel_lines) else None)
+        if unit is not None and unit in _TO_UV:
+            scale[i] = _TO_UV[unit]
+            names[i] = _UNIT.sub("", name).strip() if _unit_of(name) else name
+    extra = dict(meta)
+    extra["layout"] = layout.describe()
+    if layout.title_lines:
+        extra["title"] = " | ".join(t.strip() for t in layout.title_lines)[:500]
+    if np.any(scale != 1.0):
+        extra["scaled_to_uV"] = ", ".join(f"{n} x{s:g}" for n, s in zip(names, scale, strict=True) if s != 1.0)
     labels = tuple(_label(n, i) for i, n in enumerate(names))
     return Recording(
-        data=np.ascontiguousarray(table.T),
+        data=np.ascontiguousarray(table.T * scale[:, None]),
         sample_rate_hz=float(fs),
         labels=labels,
-        units=tuple(meta.get("units", "").split(", ")) if "units" in meta else ("",) * len(labels),
-        metadata=meta,
+        units=tuple(meta.get("units", "").split(", ")) if "units" in meta else ("uV",) * len(labels),
+        metadata=extra,
         path=p,
     )
 
@@ -203,13 +231,6 @@ def _load_own(p: Path, meta: dict[str, str], header: list[str], rows: list[str],
     )
 
 
-def _sniff_delimiter(line: str) -> str | None:
-    for d in (",", "\t", ";"):
-        if d in line:
-            return d
-    return None  # whitespace
-
-
 def _split(line: str, delim: str | None) -> list[str]:
     return [c.strip() for c in (line.split(delim) if delim else line.split())]
 
@@ -246,9 +267,15 @@ def _numeric_table(p: Path, rows: list[str], delim: str | None, n_cols: int, fir
     return table
 
 
+#: a time column's name in the tools and languages clinics export from ("Zeit", "Tiempo (s)")
+_TIME_NAMES = {"time", "time_s", "t", "seconds", "sec", "timestamp", "timestamp_s", "zeit", "tiempo", "temps",
+               "tempo", "tijd", "czas"}
+
+
 def _time_column(names: list[str]) -> int | None:
     for i, n in enumerate(names):
-        if n.lower() in ("time", "time_s", "t", "seconds", "timestamp_s"):
+        base = re.sub(r"[\s_]*[(\[].*[)\]]\s*$", "", n.strip().lower())  # "Time (s)", "t [s]"
+        if base in _TIME_NAMES:
             return i
     return None
 

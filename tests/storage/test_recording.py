@@ -121,10 +121,11 @@ def test_live_stream_marks_link_outage_and_keeps_time(tmp_path, rng):
     "content, match",
     [
         ("", "no samples"),
-        ("a,b\n", "header but no samples"),
-        ("1,2\n3,x\n", "not a number"),
-        ("1,2\n3\n", "expected 2"),
-        ("1,2\n3,4\n", "--rate"),
+        ("a,b\n", "not a table of numbers"),
+        ("a,b\n1,2\n3,x\n", "not a number"),
+        ("1.5,2\n3\n", "expected 2"),
+        ("1.5,2\n3,4\n", "--rate"),
+        ("1,2\n3,4\n", "ambiguous"),
         ("time,a\n0,1\n0,2\n", "does not increase"),
     ],
 )

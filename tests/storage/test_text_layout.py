@@ -1,0 +1,91 @@
+"""Other tools' text exports: title and comment lines, header or none, commas / semicolons /
+tabs / spaces, decimal commas, units in the names, a really ambiguous file in one sentence."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from app.errors import UserError
+from app.storage.reader import load_recording
+from app.storage.text_layout import sniff
+
+BODY = [(0.000, 1.5, -2.25), (0.001, 3.0, 4.125), (0.002, -0.5, 0.0), (0.003, 2.0, 1.0)]
+
+
+def _write(tmp_path, text: str, name: str = "x.txt"):
+    p = tmp_path / name
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+@pytest.mark.parametrize("layout, text", [
+    ("comma + header", "time,RF,BF\n" + "".join(f"{t},{a},{b}\n" for t, a, b in BODY)),
+    ("title with commas, header, spaces", "Exported by Acme EMG, v2.1, 2025-11-03, subject 4\n"
+     "time RF BF\n" + "".join(f"{t:.3f} {a} {b}\n" for t, a, b in BODY)),
+    ("two comment lines, tabs", "# device: acme\n# note, with a comma\ntime\tRF\tBF\n"
+     + "".join(f"{t}\t{a}\t{b}\n" for t, a, b in BODY)),
+    ("semicolons + decimal commas", "Zeit;RF;BF\n" + "".join(f"{t};{a};{b}\n".replace(".", ",") for t, a, b in BODY)),
+    ("tabs + decimal commas, a title", "Messung vom 3.11.2025\ntime\tRF\tBF\n"
+     + "".join(f"{t}\t{a}\t{b}\n".replace(".", ",") for t, a, b in BODY)),
+    ("spaces + decimal commas", "time RF BF\n" + "".join(f"{t:.3f}  {a}  {b}\n".replace(".", ",") for t, a, b in BODY)),
+])
+def test_each_layout_reads_the_same_numbers(tmp_path, layout, text):
+    rec = load_recording(_write(tmp_path, text))
+    assert rec.labels == ("RF", "BF"), layout
+    assert rec.sample_rate_hz == pytest.approx(1000.0)
+    np.testing.assert_allclose(rec.data, np.array([[a for _, a, _ in BODY], [b for _, _, b in BODY]]))
+
+
+def test_no_header_numbers_only_need_the_rate(tmp_path):
+    p = _write(tmp_path, "Some title, with a comma\n\n" + "".join(f"{a};{b}\n".replace(".", ",") for _, a, b in BODY))
+    with pytest.raises(UserError, match="--rate"):
+        load_recording(p)
+    rec = load_recording(p, rate=500)
+    assert rec.labels == ("ch1", "ch2") and rec.data.shape == (2, 4) and rec.data[1, 1] == pytest.approx(4.125)
+    assert rec.metadata["title"] == "Some title, with a comma"
+    assert rec.metadata["layout"] == "2 columns separated by semicolons, decimal commas"
+
+
+def test_a_biometrics_export_with_channel_lines_in_mv(tmp_path):
+    """The DataLOG layout of the UCI lower-limb set: channel lines name the columns and their unit,
+    a blank line, tab-separated mV, a trailing line of tabs."""
+    text = ("File Name: 5Nsen.log\n"
+            "Channel 1: 'RF', 4 values, engineering units: mV, no filters.\n"
+            "Channel 2: 'BF', 4 values, engineering units: mV, no filters.\n"
+            "Channel 3: 'FX', 4 values, engineering units: deg, no filters, extrapolated from 50 to 1000.\n\n"
+            + "".join(f"{a / 1000}\t{b / 1000}\t64.1\n" for _, a, b in BODY) + "\t\t\n")
+    rec = load_recording(_write(tmp_path, text), rate=1000)
+    assert rec.labels == ("RF", "BF", "FX")
+    np.testing.assert_allclose(rec.data[0], [a for _, a, _ in BODY])  # mV -> µV
+    assert rec.data[2, 0] == pytest.approx(64.1)  # degrees stay degrees
+    assert "RF x1000" in rec.metadata["scaled_to_uV"]
+
+
+def test_units_in_column_names_are_scaled_to_microvolts(tmp_path):
+    rec = load_recording(_write(tmp_path, "time,RF (mV),BF_V,TA_uV\n0,1.5,0.001,3\n0.001,2,0.002,4\n"))
+    assert rec.labels == ("RF", "BF", "TA")
+    np.testing.assert_allclose(rec.data[:, 0], [1500.0, 1000.0, 3.0])
+
+
+def test_a_windows_code_page_file_is_read(tmp_path):
+    p = tmp_path / "cp.txt"
+    p.write_bytes("Zeit;RF µV\n0,000;1,5\n0,001;2,5\n".encode("cp1252"))
+    rec = load_recording(p)
+    assert rec.labels == ("RF",) and rec.data[0, 1] == pytest.approx(2.5)
+
+
+@pytest.mark.parametrize("text, said", [
+    ("1,5\n2,5\n3,5\n", "ambiguous: a line such as '1,5' reads as 2 values per line or 1 value per line"),
+    ("title\nno numbers here\n", "not a table of numbers"),
+])
+def test_really_ambiguous_or_not_a_table_is_one_sentence(tmp_path, text, said):
+    with pytest.raises(UserError, match=said.replace("(", r"\(")) as err:
+        load_recording(_write(tmp_path, text), rate=1000)
+    assert "\n" not in str(err.value)
+
+
+def test_the_reading_is_decided_by_a_header_or_leading_zeros():
+    assert sniff(["a,b", "1,5", "2,5"], "x").n_fields == 2  # the header has two names
+    lay = sniff(["0,0015", "0,0023", "1,0500"], "x")  # integers are not written "0015"
+    assert (lay.n_fields, lay.decimal_comma) == (1, True)

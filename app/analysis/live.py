@@ -44,6 +44,7 @@ from app.analysis.mvic import MvicReference
 from app.analysis.onset import OnsetSettings, OnsetTracker
 from app.analysis.quality import Quality, QualityMonitor
 from app.analysis.reps import Rep, RepSummary, reps_from_bursts, summarize_reps
+from app.analysis.segments import ContractionTracker, Segment, SegmentRules, refine_onsets
 from app.analysis.symmetry import PairSymmetry, symmetry
 from app.dsp.ring import RingBuffer
 from app.dsp.worker import ProcessedBlock
@@ -145,6 +146,9 @@ class LiveAnalysis:
             base = settings or OnsetSettings()
             self.settings = base if base.input != "raw" else replace(base, input="filtered")
         self.tracker = OnsetTracker(self.fs, n, self.settings)
+        self.contractions = ContractionTracker(self.fs, n, SegmentRules(), float(envelope_delay_s))
+        self._onsets: list[list[float]] = [[] for _ in range(n)]  # recent detector onsets (tracker time)
+        self.uncounted: list[list[Segment]] = [[] for _ in range(n)]
         self.order = FiringOrderTracker(self.labels, window_s)
         self.quality = QualityMonitor(self.fs, self.labels, mains_hz=mains_hz)
         cap = max(1, int(history_s * self.fs))
@@ -166,6 +170,7 @@ class LiveAnalysis:
         self._next_quality = self._quality_every
         self._stop = ""
         self._lock = threading.Lock()
+        self._reps_lock = threading.Lock()  # the contraction tracker: the DSP thread, or settle() at the end
         self._version = 0
         self._snap: LiveSnapshot | None = None
         self._refs: dict[str, MvicReference] = {}
@@ -208,6 +213,8 @@ class LiveAnalysis:
         if fresh:  # a fresh detector: its first calibration_s are the new rest
             self._remeasure = False
             self.tracker = OnsetTracker(self.fs, len(self.labels), self.settings)
+            self.contractions = ContractionTracker(self.fs, len(self.labels), SegmentRules(), self._delay)
+            self._onsets = [[] for _ in self.labels]
             self._tracker_origin = block.start_index
             self._open.clear()
         if block.start_index > self._end:  # a gap the worker skipped: keep the clock
@@ -229,10 +236,13 @@ class LiveAnalysis:
             if e.onset:
                 self._open[e.channel] = t
                 self.order.add(e.channel, t)
-            elif e.channel in self._open:
-                on = self._open.pop(e.channel)
-                self._finish_rep(e.channel, on, max(t, on))
-                changed = True
+                self._onsets[e.channel] = [*self._onsets[e.channel][-7:], e.time_s]
+            else:
+                self._open.pop(e.channel, None)
+        # reps: the contractions a person counts (segments.py), the same tracker as offline
+        with self._reps_lock:
+            closed = self.contractions.process(np.nan_to_num(block.envelope)) + self.contractions.poll()
+        changed = self._take(closed, t0) or changed
         with self._lock:
             if self.order.poll(self._end / self.fs):
                 changed = True
@@ -248,6 +258,33 @@ class LiveAnalysis:
         if changed:
             with self._lock:
                 self._changed()
+
+    def _take(self, closed: list[tuple[int, Segment]], t0: float) -> bool:
+        """Closed contractions: the counted ones become reps, the others are kept with their reason."""
+        changed = False
+        for ch, g in closed:
+            if not g.counted:
+                with self._lock:
+                    self.uncounted[ch].append(g)
+                continue
+            (g,) = refine_onsets([g], self._onsets[ch])
+            self._finish_rep(ch, t0 + g.onset_s, t0 + max(g.offset_s, g.onset_s))
+            changed = True
+        return changed
+
+    def settle(self) -> None:
+        """The stream ends (Stop, Disconnect, a session's summary): a contraction still waiting for
+        its merge gap is closed now, so the last rep is not lost."""
+        with self._reps_lock:
+            closed = self.contractions.finish()
+        if self._take(closed, self._tracker_origin / self.fs):
+            with self._lock:
+                self._changed()
+
+    def _covered(self, ch: int, t: float) -> bool:
+        """A counted rep of channel ``ch`` spans the onset ``t`` (its start may lie a little after
+        the detector onset: the relative threshold, or a little before: the rise's foot)."""
+        return any(r.onset_s - 0.15 <= t <= r.offset_s for r in self._reps[ch])
 
     def _finish_rep(self, ch: int, on_s: float, off_s: float) -> None:
         with self._lock:
@@ -336,10 +373,11 @@ class LiveAnalysis:
         ready = self.tracker.ready
         status = ("Ready: contract when you like." if ready
                   else f"Relax for {self.settings.calibration_s:.0f} s: measuring the resting level…")
-        # a rep is reported once every muscle in it has finished, so the headline's "Rep N" and
-        # the rep table count the same reps
+        # a rep is reported once every muscle in it has a counted contraction covering its onset,
+        # so the headline's "Rep N" and the rep table count the same reps; onsets no counted
+        # contraction took (a fragment, cross-talk: segments.py) are not reps at all
         index = {lb: ch for ch, lb in enumerate(self.labels)}
         order = tuple(c for c in self.order.contractions
-                      if not any(self._open_seen.get(index[lb]) == t for lb, t in c.onsets.items()))
+                      if all(self._covered(index[lb], t) for lb, t in c.onsets.items()))
         return LiveSnapshot(self._version, ready, status, order, summarize(order), tuple(channels),
                             tuple(symmetry(peaks, means, units)), self._stop, self._fraction, self._consecutive)

@@ -38,6 +38,7 @@ from app.analysis.mvic import MvicReference
 from app.analysis.onset import Burst, OnsetSettings, detect_bursts
 from app.analysis.quality import Quality, QualitySettings, assess
 from app.analysis.reps import Rep, RepSummary, reps_from_bursts, summarize_reps
+from app.analysis.segments import Confidence, Segment, SegmentRules, confidence, refine_onsets, segment_recording
 from app.analysis.symmetry import FLAG_PERCENT, PairSymmetry, symmetry
 from app.dsp.filters import FilterSettings
 from app.dsp.pipeline import process_whole
@@ -54,6 +55,7 @@ class AnalysisSettings:
     stop_fraction: float = STOP_FRACTION
     stop_consecutive: int = STOP_CONSECUTIVE
     mains_hz: float | None = None  # None: check both 50 and 60 Hz
+    segments: SegmentRules = field(default_factory=SegmentRules)
 
 
 NO_TREND = {"points": 0, "sentence": "Too few contractions for a trend."}
@@ -71,6 +73,8 @@ class ChannelAnalysis:
     quality: Quality
     stop_message: str
     mvic: MvicReference | None = None
+    segments: list[Segment] = field(default_factory=list)  # every contraction, counted or not (and why)
+    confidence: Confidence | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -85,6 +89,9 @@ class ChannelAnalysis:
             "quality": self.quality.to_dict(),
             "stopping_rule": self.stop_message or None,
             "mvic": self.mvic.to_dict() if self.mvic else None,
+            "segmentation": self.confidence.to_dict() if self.confidence else None,
+            "uncounted": [{"onset_s": round(g.onset_s, 3), "offset_s": round(g.offset_s, 3), "reason": g.reason}
+                          for g in self.segments if not g.counted],
         }
 
 
@@ -158,6 +165,8 @@ class Analysis:
             "Signal quality",
         ]
         out += [f"  {display_name(c.name):<20} {c.quality.verdict:<6} {c.quality.reason}" for c in self.channels]
+        out += ["", "How clear the contractions are (rest level, contractions' peak, their ratio)"]
+        out += [f"  {display_name(c.name):<20} {c.confidence.sentence()}" for c in self.channels if c.confidence]
         out += self._rep_lines(per_rep) + self._order_lines() + self._symmetry_lines() + self._fatigue_lines()
         if self.stop_messages:
             out += ["", f"Stopping rule ({self.settings.stop_fraction * 100:.0f}% of best)"]
@@ -256,6 +265,12 @@ def analyze(raw: np.ndarray, fs: float, labels: Sequence[str], settings: Analysi
     peaks: dict[str, float] = {}
     means: dict[str, float] = {}
     units: dict[str, str] = {}
+    # bursts -> the contractions a person counts (segments.py); the rest level: the quiet tenth
+    rest = [float(np.percentile(np.nan_to_num(envelope[ch]), 10)) for ch in range(len(labels))]
+    segs = segment_recording(envelope, fs, delay, s.segments, rest)
+    segs = [refine_onsets(segs[ch], [b.onset_s for b in bursts[ch]]) for ch in range(len(labels))]
+    counted = [[g.burst() for g in segs[ch] if g.counted] for ch in range(len(labels))]
+    confidences = [confidence(segs[ch], rest[ch]) for ch in range(len(labels))]
     for ch, name in enumerate(labels):
         ref = refs.get(name)
         env = envelope[ch]
@@ -265,16 +280,16 @@ def analyze(raw: np.ndarray, fs: float, labels: Sequence[str], settings: Analysi
             env = np.asarray(ref.percent(env))
             target = None if target is None else float(ref.percent(target))
             unit = ref.unit
-        reps = reps_from_bursts(env, fs, bursts[ch], target, delay, unit)
+        reps = reps_from_bursts(env, fs, counted[ch], target, delay, unit)
         rule = StoppingRule(s.stop_fraction, s.stop_consecutive)
         for r in reps:
             rule.add(r.peak)
-        trend = None if filtered is None else fatigue_trend(filtered[ch], fs, bursts[ch], settings=s.fatigue)
+        trend = None if filtered is None else fatigue_trend(filtered[ch], fs, counted[ch], settings=s.fatigue)
         rsum = summarize_reps(reps, unit)
         if rsum is not None:
             peaks[name], means[name], units[name] = rsum.mean_peak, rsum.mean_mean, unit
         channels.append(ChannelAnalysis(name, unit, bursts[ch], reps, rsum, target, trend, quality[ch],
-                                        rule.message(), ref))
-    order = firing_order(bursts, labels, s.firing_window_s)
+                                        rule.message(), ref, segs[ch], confidences[ch]))
+    order = firing_order(counted, labels, s.firing_window_s)
     return Analysis(float(fs), x.shape[1] / fs, channels, order, summarize(order), symmetry(peaks, means, units),
                     s, delay)

@@ -979,6 +979,7 @@ class SessionController:
         store = self.store
         if store is None or self.live is None or self.choice is None:
             return None
+        self.live.settle()  # the last contraction need not wait for its merge gap
         summary = self.live.snapshot().summary()
         exercise = self.choice.exercise
         if self._recorded_practice:  # the protocols done during the recording, with every rep's score

@@ -28,9 +28,10 @@ from app.exercises.plan import DrillLike, Step, effort_for
 from app.exercises.scoring import ChannelRoles, RepScore, SetSummary, score_rep, summarize_set
 from app.muscles import display_name
 
-#: a rep is scored this long after its hold ends (the analysis closes a rep ~0.1 s after its offset,
-#: which comes after the release and the envelope delay), or when the next hold starts
-SCORE_AFTER_S = 0.9
+#: a rep is scored this long after its hold ends (the analysis closes a contraction once its
+#: envelope has stayed down for the 0.4 s merge gap, ~0.6 s after the release; segments.py), or
+#: when the next hold starts
+SCORE_AFTER_S = 1.2
 #: onsets this long before the hold prompt still belong to the rep (a quick starter)
 EARLY_S = 0.5
 

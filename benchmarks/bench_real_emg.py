@@ -1,0 +1,157 @@
+"""Reps, bursts and onsets on real surface EMG against independent ground truth (not in the
+default test run: ``python -m benchmarks real_emg``; the data: benchmarks/real_emg/README.md).
+
+Sources:
+- UCI "EMG dataset in Lower Limb" (Sanchez, Sotelo, Gonzalez, Hernandez 2014, UCI Machine
+  Learning Repository, doi:10.24432/C5ZW3P, CC BY 4.0): Biometrics DataLOG, 1 kHz, rectus
+  femoris, biceps femoris, vastus medialis, semitendinosus + knee goniometer; 11 healthy men
+  seated knee extension (``sen``), standing knee flexion (``pie``) and walking (``mar``). Ground
+  truth: the goniometer's excursions (one per rep or stride) and the movement onset (10 % of the
+  excursion).
+- musclesyneRgies example data (Santuz 2022, JOSS 7:4439; data of Santuz et al. 2020, iScience
+  23:100796; MIT licence): treadmill walking, 13 muscles incl. gluteus maximus/medius,
+  semitendinosus, biceps femoris, 1 kHz, with touchdown and lift-off times of every cycle.
+
+Reported per file: true reps, reps found per channel (prime movers / others), prime movers'
+onset against the movement onset, and for walking whether the hamstring's late-swing onset
+precedes the gluteus maximus onset around touchdown.
+"""
+
+from __future__ import annotations
+
+import csv
+import glob
+import os
+from pathlib import Path
+
+import numpy as np
+from scipy.signal import butter, filtfilt, find_peaks
+
+from app.analysis.offline import analyze
+from app.storage.reader import load_recording
+
+DATA = Path(os.environ.get("GLUTEFIRE_REAL_EMG", Path(__file__).resolve().parent / "real_emg" / "data"))
+PRIME = {"sen": ("RF", "VM"), "pie": ("BF", "ST"), "mar": ("BF", "ST")}  # knee extensors / flexors; walking: the
+# hamstrings burst in every late swing (Winter 1991), the quadriceps not always
+ONSET_WINDOW_MS = (-600.0, 150.0)  # EMG onset before (−) or at most just after the movement starts
+
+
+def _labels(rec) -> list[str]:  # type: ignore[no-untyped-def]
+    short = {"Recto_Femoral": "RF", "Biceps_Femoral": "BF", "Vasto_Medial": "VM", "EMG_Semitendinoso": "ST",
+             "Flexo_Extension": "FX"}
+    return [short.get(x, x) for x in rec.labels]
+
+
+def goniometer_truth(fx: np.ndarray, fs: float, task: str) -> tuple[np.ndarray, np.ndarray]:
+    """(peak times, movement-onset times) of the goniometer's excursions: low-pass 2 Hz, |angle|
+    (some goniometers were mounted inverted), peaks of at least half the range, 1.5 s apart (0.6 s
+    when walking); the onset is where the angle last left its starting value by 10 % of the
+    excursion before each peak."""
+    b, a = butter(2, 2.0 / (fs / 2))
+    f = np.abs(filtfilt(b, a, np.nan_to_num(fx)))
+    lo, hi = np.percentile(f, 2), np.percentile(f, 98)
+    sig = -f if task == "sen" else f
+    peaks, _ = find_peaks(sig, prominence=0.5 * (hi - lo), distance=int((0.6 if task == "mar" else 1.5) * fs))
+    onsets = []
+    for p in peaks:
+        start = sig[max(0, p - int(3 * fs)):p]
+        base = float(np.min(start)) if start.size else float(sig[p])
+        level = base + 0.1 * (sig[p] - base)
+        below = np.flatnonzero(start < level)
+        onsets.append((p - start.size + (below[-1] if below.size else 0)) / fs)
+    return peaks / fs, np.asarray(onsets)
+
+
+def _onset_errors(rep_onsets: list[float], movement: np.ndarray) -> list[float]:
+    out = []
+    for m in movement:
+        near = [o for o in rep_onsets if ONSET_WINDOW_MS[0] / 1000 - 0.4 <= o - m <= 0.5]
+        if near:
+            out.append((min(near, key=lambda o: abs(o - m + 0.15)) - m) * 1000.0)
+    return out
+
+
+def uci_rows() -> list[dict]:
+    rows = []
+    for path in sorted(glob.glob(str(DATA / "uci" / "*N*.txt")), key=lambda p: (p[-7:-4], int(Path(p).name[:-8]))):
+        task = Path(path).stem[-3:]
+        rec = load_recording(path, rate=1000.0)
+        labels = _labels(rec)
+        emg_idx = [i for i, lb in enumerate(labels) if lb in ("RF", "BF", "VM", "ST")]
+        peaks, movement = goniometer_truth(rec.data[labels.index("FX")], rec.sample_rate_hz, task)
+        a = analyze(rec.data[emg_idx], rec.sample_rate_hz, [labels[i] for i in emg_idx])
+        found = {c.name: len(c.reps) for c in a.channels}
+        prime = PRIME.get(task, tuple(found))
+        errs: list[float] = []
+        for c in a.channels:
+            if c.name in prime and task != "mar":
+                errs += _onset_errors([r.onset_s for r in c.reps], movement)
+        rows.append({"file": Path(path).stem, "task": task, "true": len(peaks), "found": found, "prime": prime,
+                     "onset_ms": errs,
+                     "confidence": {c.name: c.confidence.level if c.confidence else "" for c in a.channels}})
+    return rows
+
+
+def santuz_row() -> dict | None:
+    emg = DATA / "santuz" / "ID0012_TW_01_emg.csv"
+    if not emg.exists():
+        return None
+    rec = load_recording(emg)
+    with open(DATA / "santuz" / "ID0012_TW_01_cycles.csv") as f:
+        cycles = [(float(r["V1"]), float(r["V2"])) for r in csv.DictReader(f)]
+    t0 = float(np.genfromtxt(emg, delimiter=",", skip_header=1, max_rows=1)[0])  # the file's time starts here
+    touch = np.array([c[0] for c in cycles]) - t0
+    a = analyze(rec.data, rec.sample_rate_hz, rec.labels)
+    by = {c.name: c for c in a.channels}
+    found = {c.name: len(c.reps) for c in a.channels}
+    ham_first, compared, gmax_err = 0, 0, []
+    for td in touch:
+        gm = [r.onset_s for r in by["MA"].reps if -0.35 <= r.onset_s - td <= 0.25]
+        ham = [r.onset_s for name in ("ST", "BF") for r in by[name].reps if -0.6 <= r.onset_s - td <= 0.1]
+        if gm:
+            gmax_err.append((gm[0] - td) * 1000.0)
+        if gm and ham:
+            compared += 1
+            ham_first += min(ham) < gm[0]
+    # every cycle is a touchdown; the recording also shows the stride before the first one
+    return {"file": "santuz ID0012_TW_01", "task": "walk", "true": len(cycles) + 1, "found": found,
+            "prime": ("MA", "ME", "ST", "BF"), "onset_ms": gmax_err, "hamstring_first": (ham_first, compared),
+            "confidence": {c.name: c.confidence.level if c.confidence else "" for c in a.channels}}
+
+
+def run() -> dict:
+    rows = uci_rows()
+    s = santuz_row()
+    if s is not None:
+        rows.append(s)
+    if not rows:
+        print(f"no data under {DATA}: see benchmarks/real_emg/README.md")
+        return {}
+    ok_prime = ok_other = 0
+    out = []
+    for r in rows:
+        prime = {k: v for k, v in r["found"].items() if k in r["prime"]}
+        other = {k: v for k, v in r["found"].items() if k not in r["prime"]}
+        tol = 1 if r["task"] in ("mar", "walk") else 0  # a stride cut by the recording's start or end
+        p_ok = all(abs(v - r["true"]) <= tol for v in prime.values())
+        o_ok = all(v <= r["true"] + 1 for v in other.values())
+        ok_prime += p_ok
+        ok_other += o_ok
+        med = float(np.median(r["onset_ms"])) if r["onset_ms"] else None
+        line = (f"{r['file']:<22} {r['task']:<4} true {r['true']:>2}  prime {prime}  others {other}  "
+                f"{'OK' if p_ok and o_ok else 'MISS'}  onset vs event median {med if med is None else round(med)} ms")
+        if "hamstring_first" in r:
+            line += f"  hamstring before glute max {r['hamstring_first'][0]}/{r['hamstring_first'][1]}"
+        print(line)
+        out.append({**r, "prime_ok": p_ok, "others_ok": o_ok, "onset_median_ms": med})
+    all_on = [e for r in rows if r["task"] != "walk" for e in r["onset_ms"]]
+    summary = {"files": len(rows), "prime_count_exact": ok_prime, "others_within_true_plus_1": ok_other,
+               "onset_vs_movement_median_ms": round(float(np.median(all_on)), 1) if all_on else None,
+               "onset_vs_movement_p10_p90_ms": [round(float(np.percentile(all_on, q)), 1) for q in (10, 90)]
+               if all_on else None}
+    print(summary)
+    return {"summary": summary, "rows": [{k: v for k, v in r.items() if k != "onset_ms"} for r in out]}
+
+
+if __name__ == "__main__":
+    run()

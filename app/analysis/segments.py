@@ -131,9 +131,18 @@ class ContractionTracker:
                 c.rest = float(np.median(np.concatenate(c.calib))) if c.calib else 0.0
                 c.calib = []
                 start = max(0, calib_n - n0)
-            out += [(i, g) for g in self._run(c, x, start, n0)]
             keep = int(round(self.r.lookback_s * self.fs))
-            c.hist = np.concatenate([c.hist, x])[-keep:]
+            step = max(64, int(self.fs))  # a long block in pieces: each step scans ahead at most 1 s
+            for a in range(0, x.size, step):  # (the tracker gives the same result however it is cut)
+                piece = x[a:a + step]
+                b = max(0, start - a)
+                if not c.on and not c.pending and b < piece.size:  # at rest and staying there: nothing to walk
+                    top = float(piece[b:].max())
+                    if top <= self._base_thresholds(c)[0] and top <= c.active:
+                        c.hist = np.concatenate([c.hist, piece])[-keep:]
+                        continue
+                out += [(i, g) for g in self._run(c, piece, b, n0 + a)]
+                c.hist = np.concatenate([c.hist, piece])[-keep:]
         self._n += env.shape[1]
         return out
 

@@ -138,7 +138,8 @@ def _add_practice(sub: argparse._SubParsersAction) -> None:
     pr.add_argument("--goal", type=_positive_float, help="the glute's goal, %% MVIC")
     pr.add_argument("--faded", action="store_true", help="faded feedback (fewer reps with the live display each set)")
     pr.add_argument("--probes", action="store_true", help="one no-feedback retention probe rep per set")
-    pr.add_argument("--out", help="also record the session to this CSV file")
+    pr.add_argument("--out", help="also record the session to this CSV file (an existing file is kept unless --force)")
+    pr.add_argument("--force", action="store_true", help="replace --out if it exists")
     _add_guided(pr)
     sc = sub.add_parser("screen", help="run a screening test (single-leg bridge, Trendelenburg, hip drive)")
     sc.add_argument("--test", required=True, help="single_leg_bridge, trendelenburg or hip_drive")
@@ -159,7 +160,8 @@ def _add_record(sub: argparse._SubParsersAction) -> None:
     r.add_argument("--protocol", choices=sorted(PROTOCOLS),
                    help="Bluetooth protocol (detected from the patch's services when not given)")
     r.add_argument("--seconds", type=_positive_float, required=True, help="how long to record")
-    r.add_argument("--out", required=True, help="CSV file to write")
+    r.add_argument("--out", required=True, help="CSV file to write (an existing file is kept unless --force)")
+    r.add_argument("--force", action="store_true", help="replace --out if it exists")
     r.add_argument("--scenario", default=DEFAULT_SCENARIO, choices=sorted(SCENARIOS))
     r.add_argument("--rate", type=_positive_float, default=float(DEFAULT_RATE_HZ), help="sample rate (sim), Hz")
     r.add_argument(
@@ -231,11 +233,16 @@ def _choice(args: argparse.Namespace, default_labels: tuple[str, ...] = ("gluteu
     return BluetoothChoice(args.device, getattr(args, "protocol", None), labels or default_labels, strict_labels=True)
 
 
-def _out_file(path: str) -> Path:
-    """Where ``--out`` writes; a missing folder is created, and the person is told so."""
+def _out_file(path: str, force: bool = False) -> Path:
+    """Where ``--out`` writes; a missing folder is created, and the person is told so. An earlier
+    recording is never overwritten unless ``--force`` says so."""
     out = Path(path)
     if out.is_dir():
         raise UserError(f"{out} is a folder; give a file name for --out.")
+    if out.exists() and not force:
+        raise UserError(f"{out} already exists; choose another name, or add --force to replace it.")
+    if out.parent.exists() and not out.parent.is_dir():
+        raise UserError(f"{out.parent} is a file, not a folder; --out needs a folder to write into.")
     if not out.parent.exists():
         try:
             out.parent.mkdir(parents=True)
@@ -249,7 +256,7 @@ def cmd_record(args: argparse.Namespace) -> int:
     from app.dsp.filters import FilterSettings
     from app.session.controller import EventType, MemoryTargets, SessionController, SessionEvent, SessionOptions
 
-    out = _out_file(args.out)
+    out = _out_file(args.out, args.force)
     choice = _choice(args)
     store = _open_store(args.db) if (args.db or args.person) else None
     ctl = SessionController(SessionOptions(filters=FilterSettings(notch_hz=args.notch)),
@@ -352,6 +359,8 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     from app.storage.reader import load_recording
 
     rec = load_recording(args.file, args.rate)
+    if "torn_last_line" in rec.metadata:  # a recording cut mid-row: read up to it, and say so
+        print(f"glutefire: in {args.file}, {rec.metadata['torn_last_line']}.", file=sys.stderr)
     refs, source, person = rec.mvic, ("file" if rec.mvic else None), rec.person or None
     if args.person:
         stored = _person_references(args.person, args.db)

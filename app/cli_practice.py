@@ -64,7 +64,7 @@ def _run(args: argparse.Namespace, drill: Any, protocol: Any, start: Any) -> tup
     choice = _choice(args, _labels_for(drill, drill.unilateral))
     store = _open_store(args.db)
     ctl = SessionController(targets=MemoryTargets(), store=store)
-    out = _out_file(args.out) if getattr(args, "out", None) else None
+    out = _out_file(args.out, getattr(args, "force", False)) if getattr(args, "out", None) else None
     try:
         if args.person:
             if store.find_person(args.person) is None:

@@ -184,6 +184,16 @@ def _load_generic(p: Path, lines: list[str], meta: dict[str, str], rate: float |
     )
 
 
+def _whole_row(line: str, n_cols: int) -> bool:
+    """A complete row of our format: the header's field count, every number whole."""
+    import csv
+
+    cells = next(csv.reader([line]), [])
+    if len(cells) != n_cols:
+        return False
+    return all(c == "" or _is_number(c) for c in cells[:-1])
+
+
 def _load_own(p: Path, meta: dict[str, str], header: list[str], rows: list[str], rate: float | None) -> Recording:
     """Our own format: time, raw per channel, envelope per channel, events (quoted text)."""
     import csv
@@ -194,6 +204,10 @@ def _load_own(p: Path, meta: dict[str, str], header: list[str], rows: list[str],
     events: list[tuple[float, str]] = []
     # fast path: the events column is last; split it off with the csv module only where present
     numeric_lines: list[str] = []
+    torn = ""
+    if rows and not _whole_row(rows[-1], n_cols):  # cut mid-row (disk full, a kill, copied while written)
+        torn = rows[-1]
+        rows = rows[:-1]
     for k, line in enumerate(rows):
         if line.endswith(","):
             numeric_lines.append(line[:-1])
@@ -219,6 +233,8 @@ def _load_own(p: Path, meta: dict[str, str], header: list[str], rows: list[str],
     labels = tuple(names[i].rsplit("_", 1)[0] for i in raw_idx)
     units = tuple(names[i].rsplit("_", 1)[1] for i in raw_idx)
     env = np.ascontiguousarray(table[:, env_idx].T) if len(env_idx) == len(raw_idx) else None
+    if torn:
+        meta = {**meta, "torn_last_line": f"the last line was cut off ({torn[:40]!r}) and skipped"}
     return Recording(
         data=np.ascontiguousarray(table[:, raw_idx].T),
         sample_rate_hz=float(fs),

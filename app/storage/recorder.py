@@ -90,7 +90,8 @@ class CsvRecorder:
             ),
             *i.extra,
         ]
-        lines = [f"# {k}: {v}\n" for k, v in meta]
+        # a value never breaks the line structure (a device named "a\nb" would end the metadata)
+        lines = [f"# {k}: {' '.join(str(v).split())}\n" for k, v in meta]
         lines.append(",".join(fmt.header(i.labels, i.units)) + "\n")
         self._write("".join(lines))
 

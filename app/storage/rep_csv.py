@@ -30,9 +30,11 @@ def _cell(v: Any) -> str:
         return ""
     if isinstance(v, bool):
         return "1" if v else "0"
-    if isinstance(v, (list, tuple)):
-        return " ".join(str(x) for x in v)
-    return str(v)
+    if isinstance(v, (int, float)):
+        return str(v)
+    text = " ".join(str(x) for x in v) if isinstance(v, (list, tuple)) else str(v)
+    # a text cell a spreadsheet would run as a formula (OWASP "CSV injection") is quoted as text
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def rep_rows(practice: Sequence[Mapping[str, Any]]) -> list[dict[str, str]]:

@@ -84,3 +84,12 @@ def test_the_history_of_the_example_person(demo):
     assert d["person"] == "Ann Example" and d["sessions"][1]["glute_led_share"] == 1.0
     assert d["sessions"][0]["peak_mvic_pct"] is not None and set(d["trends"]) >= {"glute_led_share", "peak"}
     assert h.to_dict(pseudonymous=True)["person"] == "P-017"
+
+
+def test_the_rep_table_never_holds_a_formula(tmp_path):
+    from app.storage.rep_csv import write_rep_csv
+
+    practice = [{"exercise": "=HYPERLINK(\"http://x\")", "reps": [{"set": 1, "rep": 1, "lead_ms": -150.0,
+                                                               "compensators_over": ["@evil"], "good": False}]}]
+    (row,) = read_rep_csv(write_rep_csv(tmp_path / "r.reps.csv", practice))
+    assert row["exercise"].startswith("'=") and row["compensators_over"] == "'@evil" and row["lead_ms"] == "-150.0"

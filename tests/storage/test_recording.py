@@ -187,3 +187,52 @@ def test_mvic_metadata_round_trip_and_junk_is_skipped():
     assert parse_mvic("") == {}
     got = parse_mvic("junk, a=, b=x uV, c=-5 uV, d=nan uV, e=5 mV, f=5 uV maximal 200% zzms xq")
     assert list(got) == ["f"] and got["f"].fraction == 1.0 and got["f"].window_ms == 500.0
+
+
+def test_a_recording_cut_mid_row_is_read_up_to_the_cut_and_says_so(tmp_path, capsys):
+    """Regression (issue 12): a recording cut mid-row (disk full, a kill, copied while written)
+    was rejected whole ("Line 3015 … has 5 fields")."""
+    from app.cli import main
+
+    out = tmp_path / "a.csv"
+    assert main(["record", "--device", "sim", "--seconds", "2", "--speed", "10", "--out", str(out)]) == 0
+    whole = load_recording(out)
+    torn = tmp_path / "torn.csv"
+    torn.write_bytes(out.read_bytes()[:-7])
+    rec = load_recording(torn)
+    assert rec.data.shape[1] == whole.data.shape[1] - 1 and "cut off" in rec.metadata["torn_last_line"]
+    capsys.readouterr()
+    assert main(["analyze", str(torn), "--no-reps"]) == 0
+    assert "the last line was cut off" in capsys.readouterr().err
+
+
+def test_record_never_overwrites_an_earlier_recording(tmp_path, capsys):
+    """Regression (issue 12): ``record --out`` truncated an existing file."""
+    from app.cli import main
+
+    out = tmp_path / "a.csv"
+    out.write_text("my earlier session\n")
+    assert main(["record", "--device", "sim", "--seconds", "1", "--speed", "10", "--out", str(out)]) == 2
+    assert "already exists; choose another name, or add --force" in capsys.readouterr().err
+    assert out.read_text() == "my earlier session\n"
+    assert main(["record", "--device", "sim", "--seconds", "1", "--speed", "10", "--out", str(out), "--force"]) == 0
+    assert load_recording(out).data.shape[1] == 1000
+    (tmp_path / "file").write_text("x")
+    assert main(["record", "--device", "sim", "--seconds", "1", "--out", str(tmp_path / "file" / "b.csv")]) == 2
+    assert "is a file, not a folder" in capsys.readouterr().err
+
+
+def test_a_device_name_with_a_newline_cannot_break_the_recording(tmp_path):
+    """Regression (issue 12): a patch advertising "Glute\\nFire" made every recording from it
+    unreadable (the name ended the metadata line)."""
+    from app.storage.recorder import CsvRecorder, RecordingInfo
+
+    info = RecordingInfo(labels=("gluteus_maximus_L",), units=("uV",), sample_rate_hz=100.0,
+                         device="Evil\npatch\r\n# format: other", device_kind="openpatch",
+                         filter_description="none", envelope_delay_s=0.0, thresholds=(50.0,))
+    rec = CsvRecorder(tmp_path / "n.csv", info)
+    rec.close()
+    text = (tmp_path / "n.csv").read_text()
+    assert "# device: Evil patch # format: other\n" in text
+    assert text.count("\n") == len([ln for ln in text.splitlines()])  # no line was split
+    assert [ln.split(":")[0] for ln in text.splitlines() if ln.startswith("# format")] == ["# format"]

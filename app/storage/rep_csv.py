@@ -42,7 +42,7 @@ def rep_rows(practice: Sequence[Mapping[str, Any]]) -> list[dict[str, str]]:
     for p in practice:
         for r in p.get("reps") or []:
             row = {k: _cell(r.get(k)) for k in COLUMNS}
-            row["exercise"] = str(p.get("exercise", ""))
+            row["exercise"] = _cell(str(p.get("exercise", "")))
             row["start_s"], row["end_s"] = _cell(r.get("rec_start_s")), _cell(r.get("rec_end_s"))
             out.append(row)
     return out

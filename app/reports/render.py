@@ -26,6 +26,7 @@ from PySide6.QtGui import (
 from app.errors import UserError
 from app.reports.charts import ensure_gui_app
 from app.reports.document import ReportDocument
+from app.storage.private import make_private
 
 #: A4 at 96 dpi and the margin, in layout pixels (15 mm ~ 57 px)
 PAGE = QSizeF(793.7, 1122.5)
@@ -87,6 +88,7 @@ def write_pdf(report: ReportDocument, path: str | Path) -> int:
             writer.newPage()
         _paint_page(doc, painter, page, scale, report.title)
     painter.end()
+    make_private(tmp)  # a report carries health data: owner-only
     try:
         os.replace(tmp, path)
     except OSError as exc:
@@ -121,4 +123,5 @@ def write_png(report: ReportDocument, path: str | Path, dpi: float = 150.0) -> l
     for img, name in zip(images, names, strict=True):
         if not img.save(str(name)):  # the format from the .png suffix
             raise UserError(f"Cannot write the page image {name}.")
+        make_private(name)
     return names

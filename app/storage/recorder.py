@@ -21,6 +21,7 @@ from app import __version__
 from app.dsp.worker import ProcessedBlock
 from app.errors import UserError
 from app.storage import csvformat as fmt
+from app.storage.private import make_private_dir, open_private
 
 
 @dataclass(frozen=True)
@@ -53,8 +54,8 @@ class CsvRecorder:
         self.error: str | None = None
         self.started_at = _dt.datetime.now(_dt.UTC).astimezone()
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._f = open(self.path, "w", encoding="utf-8", newline="")
+            make_private_dir(self.path.parent)
+            self._f = open_private(self.path, "w", encoding="utf-8", newline="")
         except OSError as exc:
             raise UserError(f"Cannot write {self.path}: {exc.strerror or exc}.") from None
         self._last_sync = time.monotonic()
@@ -181,6 +182,11 @@ class CsvRecorder:
 
 
 def _quote(text: str) -> str:
-    if any(c in text for c in ',"\n'):
+    """An events cell: one line, never run as a spreadsheet formula (a leading = + - @ gets a
+    ' as spreadsheets expect for text; OWASP "CSV injection"), quoted as RFC 4180 asks."""
+    text = " ".join(text.split())
+    if text[:1] in ("=", "+", "-", "@"):
+        text = "'" + text
+    if any(c in text for c in ',"'):
         return '"' + text.replace('"', '""') + '"'
     return text

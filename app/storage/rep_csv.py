@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from app.errors import UserError
+from app.storage.private import open_private
 
 COLUMNS = ("exercise", "set", "rep", "side", "start_s", "end_s", "probe", "feedback", "glute_led", "lead_ms",
            "peak", "unit", "time_above_goal_s", "compensation_share", "compensators_over", "good")
@@ -53,7 +54,7 @@ def write_rep_csv(path: str | Path, practice: Sequence[Mapping[str, Any]]) -> Pa
     path = Path(path)
     tmp = path.with_name(path.name + ".part")
     try:
-        with open(tmp, "w", newline="", encoding="utf-8") as f:
+        with open_private(tmp, "w", newline="", encoding="utf-8") as f:
             w = csv.DictWriter(f, fieldnames=COLUMNS)
             w.writeheader()
             w.writerows(rep_rows(practice))

@@ -28,6 +28,7 @@ from platformdirs import user_data_dir
 
 from app.analysis.mvic import MvicReference
 from app.errors import UserError
+from app.storage.private import make_private_dir, open_private
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);
@@ -167,7 +168,9 @@ class Store:
     def __init__(self, path: str | Path | None = None) -> None:
         self.path = Path(path) if path is not None else default_path()
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            make_private_dir(self.path.parent)
+            if not self.path.exists():  # created owner-only (SQLite gives its -wal/-shm the same mode)
+                open_private(self.path, "a").close()
             # autocommit mode: every write below is an explicit BEGIN IMMEDIATE transaction
             self._db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
             self._db.execute("PRAGMA foreign_keys = ON")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -412,8 +413,21 @@ def run(argv: Sequence[str] | None = None) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Console entry point: one sentence and exit 2 for user mistakes."""
-    try:
-        return run(argv)
+    import warnings
+
+    import numpy as np
+
+    try:  # a 0/0 inside a measure is handled there; numpy's warning would only confuse on stderr
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            return run(argv)
+    except BrokenPipeError:  # "glutefire analyze f.csv --json | head": the reader has what it wanted
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        except (OSError, ValueError):
+            pass
+        return 0
     except UserError as exc:
         print(f"glutefire: {exc}", file=sys.stderr)
         return EXIT_USER_ERROR

@@ -73,7 +73,7 @@ def parse_mvic(text: str) -> dict[str, MvicReference]:
             value = float(fields[0])
         except ValueError:
             continue
-        if not (value > 0 and math.isfinite(value)):
+        if not (0.1 <= value <= 1e5 and math.isfinite(value)):  # µV: below 0.1 or above 100 mV is no reference
             continue
         method, fraction, window, count, when = "maximal", 1.0, 500.0, 1, ""
         for f in fields[2:]:

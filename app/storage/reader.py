@@ -61,21 +61,32 @@ class Recording:
         return self.metadata.get("person", "").strip()
 
 
+#: sample rates a surface-EMG recording can have (Hz); outside them a file is broken, not exotic
+MIN_RATE_HZ, MAX_RATE_HZ = 10.0, 100_000.0
+
+
+def _check_rate(rate: float, what: str, said: str) -> float:
+    if not np.isfinite(rate) or rate <= 0:
+        raise UserError(f"The sample rate in {what} must be a positive number, not {said}.")
+    if not MIN_RATE_HZ <= rate <= MAX_RATE_HZ:
+        raise UserError(f"The sample rate in {what} is {said}; a surface-EMG recording has "
+                        f"{MIN_RATE_HZ:g} to {MAX_RATE_HZ:g} Hz.")
+    return rate
+
+
 def _parse_rate(text: str, what: str) -> float:
     try:
         rate = float(text)
     except ValueError:
         raise UserError(f"The sample rate {text!r} in {what} is not a number.") from None
-    if not np.isfinite(rate) or rate <= 0:
-        raise UserError(f"The sample rate in {what} must be a positive number, not {text}.")
-    return rate
+    return _check_rate(rate, what, f"{text} Hz")
 
 
 def load_recording(path: str | Path, rate: float | None = None) -> Recording:
     """Load ``path``; ``rate`` is required for files with neither metadata nor a time column."""
     p = Path(path)
-    if rate is not None and (not np.isfinite(rate) or rate <= 0):
-        raise UserError(f"The sample rate must be a positive number, not {rate:g}.")
+    if rate is not None:
+        _check_rate(rate, "--rate", f"{rate:g} Hz")
     if not p.exists():
         raise UserError(f"The file {p} does not exist.")
     if p.is_dir():
@@ -84,6 +95,11 @@ def load_recording(path: str | Path, rate: float | None = None) -> Recording:
         raw_bytes = p.read_bytes()
     except OSError as exc:
         raise UserError(f"Cannot read {p}: {exc.strerror or exc}.") from None
+    if raw_bytes[:2] in (b"\xff\xfe", b"\xfe\xff"):  # UTF-16 with its byte-order mark (Excel's "Unicode text")
+        try:
+            raw_bytes = raw_bytes.decode("utf-16").encode("utf-8")
+        except UnicodeDecodeError:
+            raise UserError(f"{p} starts like UTF-16 text but is not valid UTF-16.") from None
     if b"\x00" in raw_bytes[:4096]:
         raise UserError(f"{p} is a binary file, not a delimited text recording.")
     try:
@@ -140,12 +156,17 @@ def _load_generic(p: Path, lines: list[str], meta: dict[str, str], rate: float |
     """Another tool's text export: its layout sniffed from the numbers (``text_layout``), values
     in mV or V (said in a column name or a channel line) scaled to µV."""
     layout = sniff(lines, str(p))
-    rows = [ln for ln in lines[layout.body_start:] if ln.strip() and not ln.lstrip().startswith("#")]
+    rows = [ln.replace('"', "") for ln in lines[layout.body_start:] if ln.strip() and not ln.lstrip().startswith("#")]
     if layout.decimal_comma:
         rows = [ln.replace(",", ".") for ln in rows]
     n_cols = layout.n_fields
     table = _numeric_table(p, rows, layout.separator, n_cols, first_line=offset + layout.body_start + 1)
     names = list(layout.header) if layout.header else [f"ch{i + 1}" for i in range(n_cols)]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        many = len(twice) > 1
+        raise UserError(f"The column{'s' if many else ''} {', '.join(twice)} of {p} appear{'' if many else 's'} "
+                        "more than once; give each channel its own name.")
     time_idx = _time_column(names) if layout.header else None
     if time_idx is not None:
         fs_from_time = _rate_from_time(p, table[:, time_idx])
@@ -174,6 +195,7 @@ def _load_generic(p: Path, lines: list[str], meta: dict[str, str], rate: float |
     if np.any(scale != 1.0):
         extra["scaled_to_uV"] = ", ".join(f"{n} x{s:g}" for n, s in zip(names, scale, strict=True) if s != 1.0)
     labels = tuple(_label(n, i) for i, n in enumerate(names))
+    _check_channels(p, table.T, labels)
     return Recording(
         data=np.ascontiguousarray(table.T * scale[:, None]),
         sample_rate_hz=float(fs),
@@ -227,12 +249,21 @@ def _load_own(p: Path, meta: dict[str, str], header: list[str], rows: list[str],
     table = _numeric_table(p, numeric_lines, ",", len(names), first_line=len(meta) + 2)
     if names[0] != fmt.TIME_COLUMN:
         raise UserError(f"{p} looks like a GluteFire CSV but its first column is not {fmt.TIME_COLUMN}.")
-    fs = rate or (_parse_rate(meta["sample_rate_hz"], str(p)) if "sample_rate_hz" in meta else _rate_from_time(p, table[:, 0]))
+    from_time = _rate_from_time(p, table[:, 0]) if table.shape[0] >= 2 else None
+    said = _parse_rate(meta["sample_rate_hz"], str(p)) if "sample_rate_hz" in meta else None
+    if said is not None and from_time is not None and rate is None and abs(from_time / said - 1.0) > 0.01:
+        raise UserError(f"{p} says {said:g} Hz but its time column steps at {from_time:.4g} Hz; give the rate "
+                        "with --rate HZ to choose.")
+    fs = rate or said or from_time
+    if fs is None:
+        raise UserError(f"{p} needs at least two samples to tell its sample rate.")
     raw_idx = [i for i, n in enumerate(names) if i > 0 and fmt.ENV_INFIX not in n]
     env_idx = [i for i, n in enumerate(names) if fmt.ENV_INFIX in n]
     labels = tuple(names[i].rsplit("_", 1)[0] for i in raw_idx)
     units = tuple(names[i].rsplit("_", 1)[1] for i in raw_idx)
     env = np.ascontiguousarray(table[:, env_idx].T) if len(env_idx) == len(raw_idx) else None
+    if table.shape[0]:
+        _check_channels(p, table[:, raw_idx].T, labels)
     if torn:
         meta = {**meta, "torn_last_line": f"the last line was cut off ({torn[:40]!r}) and skipped"}
     return Recording(
@@ -245,6 +276,12 @@ def _load_own(p: Path, meta: dict[str, str], header: list[str], rows: list[str],
         events=events,
         path=p,
     )
+
+
+def _check_channels(p: Path, data: np.ndarray, labels: tuple[str, ...]) -> None:
+    empty = [lb for lb, row in zip(labels, data, strict=True) if not np.isfinite(row).any()]
+    if empty:
+        raise UserError(f"Channel {', '.join(empty)} of {p} holds no numbers (every sample empty, NaN or infinite).")
 
 
 def _split(line: str, delim: str | None) -> list[str]:
@@ -280,6 +317,7 @@ def _numeric_table(p: Path, rows: list[str], delim: str | None, n_cols: int, fir
         raise UserError(f"{p} is not a table of numbers.") from None
     if table.shape[1] != n_cols:
         raise UserError(f"{p} has rows of different lengths.")
+    table[~np.isfinite(table)] = np.nan  # an infinite value is no measurement: a gap, as an empty cell
     return table
 
 
@@ -303,7 +341,11 @@ def _rate_from_time(p: Path, t: np.ndarray) -> float:
     step = float(np.median(dt))
     if not np.isfinite(step) or step <= 0:
         raise UserError(f"The time column of {p} does not increase.")
-    return 1.0 / step
+    back = np.flatnonzero(~(dt > 0))
+    if back.size:  # shuffled or repeated times: analysing it as if in order would be wrong
+        raise UserError(f"The time column of {p} goes back or stands still after {t[back[0]]:g} s "
+                        f"(row {int(back[0]) + 2} of the samples); the rows are not in time order.")
+    return _check_rate(1.0 / step, str(p), f"{1.0 / step:.4g} Hz (time steps of {step:.3g} s)")
 
 
 def _label(name: str, i: int) -> str:

@@ -24,7 +24,7 @@ SEPARATORS: tuple[str | None, ...] = (",", ";", "\t", None)
 SEPARATOR_NAMES = {",": "commas", ";": "semicolons", "\t": "tabs", None: "spaces"}
 #: how many lines from the end of the file decide the layout
 SAMPLE_LINES = 200
-_NUMBER = re.compile(r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$|^(?i:nan)$")
+_NUMBER = re.compile(r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$|^[+-]?(?i:nan|inf|infinity)$")
 #: "Channel 1: 'RF', 13480 values, engineering units: mV" (Biometrics DataLOG and similar exports)
 _CHANNEL_LINE = re.compile(r"^\s*channel\s*(\d+)\s*:\s*['\"]?([^'\",]+?)['\"]?\s*(?:,|$)", re.IGNORECASE)
 
@@ -44,7 +44,8 @@ class TextLayout:
 
 
 def split(line: str, separator: str | None) -> list[str]:
-    return [c.strip() for c in (line.split(separator) if separator is not None else line.split())]
+    """Cells without their quotes ("1.5" as some tools write numbers)."""
+    return [c.strip().strip('"') for c in (line.split(separator) if separator is not None else line.split())]
 
 
 def _numeric(cells: Sequence[str], decimal_comma: bool, separator: str | None) -> bool:

@@ -3,6 +3,8 @@ tabs / spaces, decimal commas, units in the names, a really ambiguous file in on
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -89,3 +91,42 @@ def test_the_reading_is_decided_by_a_header_or_leading_zeros():
     assert sniff(["a,b", "1,5", "2,5"], "x").n_fields == 2  # the header has two names
     lay = sniff(["0,0015", "0,0023", "1,0500"], "x")  # integers are not written "0015"
     assert (lay.n_fields, lay.decimal_comma) == (1, True)
+
+
+@pytest.mark.parametrize("text, rate, said", [
+    ("time,a\n0,1\n1e-12,2\n2e-12,3\n", None, "is 1e+12 Hz (time steps of 1e-12 s); a surface-EMG recording has 10 to"),
+    ("# sample_rate_hz: 1e308\na,b\n1.5,2\n3,4\n", None, "is 1e308 Hz; a surface-EMG recording has"),
+    ("a,b\n1.5,2\n3,4\n", 1e308, "The sample rate in --rate is 1e+308 Hz"),
+    ("time,a,a\n0,1,2\n0.001,2,3\n0.002,3,4\n", None, "The column a of"),
+    ("time,a\n0,1\n0.002,2\n0.001,3\n0.003,4\n", None, "goes back or stands still after 0.002 s"),
+    ("time,a,b\n0,1,inf\n0.001,2,inf\n0.002,inf,inf\n", None, "Channel b of"),
+])
+def test_broken_files_are_one_sentence_not_a_traceback(tmp_path, text, rate, said):
+    """Regression (issue 12): a 1e-12 s step or 1e308 Hz raised LinAlgError; duplicate columns were
+    analysed as channels; shuffled time was analysed as if in order; an all-inf channel read as
+    "good contact, 0.0 µV"."""
+    with pytest.raises(UserError, match=re.escape(said)) as err:
+        load_recording(_write(tmp_path, text), rate=rate)
+    assert "\n" not in str(err.value)
+
+
+def test_quoted_numbers_utf16_and_one_inf_sample(tmp_path):
+    rec = load_recording(_write(tmp_path, 'time,"RF"\n"0","1.5"\n"0.001","2.5"\n"0.002","inf"\n'))
+    assert rec.labels == ("RF",) and rec.data[0, 1] == 2.5 and np.isnan(rec.data[0, 2])  # inf is a gap
+    p = tmp_path / "u16.txt"
+    p.write_text("time\tRF\n0\t1\n0.001\t2\n", encoding="utf-16")
+    assert load_recording(p).data[0].tolist() == [1.0, 2.0]
+
+
+def test_our_csv_whose_rate_contradicts_its_time_column_says_so(tmp_path):
+    p = _write(tmp_path, "# format: glutefire-csv 1\n# sample_rate_hz: 1000\ntime_s,a_uV,a_env_uV,events\n"
+               + "".join(f"{i / 500:.4f},1,1,\n" for i in range(10)), "c.csv")
+    with pytest.raises(UserError, match="says 1000 Hz but its time column steps at 500 Hz"):
+        load_recording(p)
+    assert load_recording(p, rate=500.0).sample_rate_hz == 500.0
+
+
+def test_a_tiny_mvic_reference_is_no_reference():
+    from app.storage.csvformat import parse_mvic
+
+    assert parse_mvic("a=1e-300 uV maximal, b=300 uV maximal") .keys() == {"b"}

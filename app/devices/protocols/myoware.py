@@ -145,7 +145,8 @@ class UniformResampler:
         else:
             grid_t = self._t0 + np.arange(self._k, k_end, dtype=np.float64) / self.rate_hz
             w = (grid_t - self._last_t) / (t - self._last_t)
-            out = self._last_v[:, None] + (v - self._last_v)[:, None] * w[None, :]
+            # the convex form: (v - last) overflows between values of ±1e308, this never does
+            out = self._last_v[:, None] * (1.0 - w)[None, :] + v[:, None] * w[None, :]
             lost = 0
         self._k += n
         self.count += n

@@ -280,11 +280,13 @@ def cmd_record(args: argparse.Namespace) -> int:
     rec = ctl.recording
     assert rec is not None and ctl.source is not None
     fs = ctl.source.sample_rate_hz
-    interrupted = False
+    interrupted = ""
     try:
         _wait_for_recording(ctl, args)
+    except Terminated:
+        interrupted = "a stop signal (SIGTERM)"
     except KeyboardInterrupt:
-        interrupted = True
+        interrupted = "Ctrl+C"
     finally:
         status = ctl.frame().status
         ctl.close()
@@ -297,9 +299,9 @@ def cmd_record(args: argparse.Namespace) -> int:
         print(
             f"Recorded {rec.rows / fs:.2f} s of {len(rec.info.labels)} channel(s) at "
             f"{fs:g} Hz to {out} ({lost} samples lost)."
-            + (" Stopped early by Ctrl+C." if interrupted else "")
+            + (f" Stopped early by {interrupted}; what was recorded is saved." if interrupted else "")
         )
-    return 130 if interrupted else 0
+    return (143 if interrupted.startswith("a stop") else 130) if interrupted else 0
 
 
 def _wait_for_recording(ctl: SessionController, args: argparse.Namespace) -> None:
@@ -309,19 +311,28 @@ def _wait_for_recording(ctl: SessionController, args: argparse.Namespace) -> Non
     assert rec is not None and source is not None
     fs = source.sample_rate_hz
     n = int(round(args.seconds * fs))
-    # a Bluetooth patch may drop and come back: allow time for reconnecting
-    deadline = time.monotonic() + args.seconds / args.speed + (10.0 if args.device == "sim" else 60.0)
+    # stalled = no new sample for this long (a Bluetooth patch may drop and come back)
+    patience = 10.0 if args.device == "sim" else 60.0
+    started = last_move = time.monotonic()
+    seen = rec.rows
     while rec.rows < n:
         frame = ctl.frame()
         if rec.error:
             raise UserError(rec.error)
         if frame.status is not None and frame.status.dsp_error:
             raise UserError(f"Signal processing failed: {frame.status.dsp_error}.")
-        if time.monotonic() > deadline:
+        now = time.monotonic()
+        if rec.rows != seen:
+            seen, last_move = rec.rows, now
+        elif now - last_move > patience:
             raise UserError("The patch stopped sending data; the recording so far is saved.")
         if not args.quiet and sys.stderr.isatty():
             sys.stderr.write(f"\rrecording {rec.rows / fs:6.1f} s")
         time.sleep(0.05)
+    achieved = args.seconds / max(1e-9, time.monotonic() - started)
+    if args.device == "sim" and args.speed > 1 and achieved < 0.8 * args.speed and not args.quiet:
+        print(f"glutefire: the simulated patch ran at {achieved:.0f}× real time, not the {args.speed:g}× asked: "
+              "that is as fast as this machine generates it (the recording is complete).", file=sys.stderr)
 
 
 def cmd_scan(args: argparse.Namespace) -> int:
@@ -411,9 +422,22 @@ def run(argv: Sequence[str] | None = None) -> int:
     return handlers[args.command](args)
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (a service manager, ``kill``): ends a recording like Ctrl+C, with its own words."""
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise Terminated()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Console entry point: one sentence and exit 2 for user mistakes."""
+    import signal
+    import threading
     import warnings
+
+    if threading.current_thread() is threading.main_thread() and hasattr(signal, "SIGTERM"):
+        signal.signal(signal.SIGTERM, _on_sigterm)
 
     import numpy as np
 

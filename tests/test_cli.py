@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -354,3 +355,35 @@ def test_unknown_exercise_persona_or_test_is_one_sentence(argv, words, capsys, t
     assert main([*argv, "--db", str(tmp_path / "r.sqlite3")]) == 2
     err = capsys.readouterr().err.strip()
     assert words in err and "\n" not in err and "Traceback" not in err
+
+
+def test_sigterm_ends_a_recording_with_a_message_and_keeps_it(tmp_path):
+    """Regression (issue 12): SIGTERM ended a CLI recording with no message."""
+    import signal
+    import time
+
+    from app.storage.reader import load_recording
+
+    out = tmp_path / "t.csv"
+    proc = subprocess.Popen([sys.executable, "-m", "app", "record", "--device", "sim", "--seconds", "60",
+                             "--out", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "XDG_DATA_HOME": str(tmp_path / "xdg")})
+    deadline = time.monotonic() + 60
+    while (not out.exists() or out.stat().st_size < 20_000) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    proc.send_signal(signal.SIGTERM)
+    stdout, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 143, stderr
+    assert "Stopped early by a stop signal (SIGTERM); what was recorded is saved." in stdout
+    assert "Traceback" not in stderr and load_recording(out).data.shape[1] > 100
+
+
+def test_a_simulated_session_faster_than_the_machine_completes_and_says_so(tmp_path, capsys):
+    """Regression (issue 12): --speed beyond what the machine generates stopped the recording with
+    "the patch stopped sending data" (a wrong reason)."""
+    from app.storage.reader import load_recording
+
+    out = tmp_path / "f.csv"
+    assert main(["record", "--device", "sim", "--seconds", "20", "--speed", "1000000", "--out", str(out)]) == 0
+    assert "as fast as this machine generates it (the recording is complete)" in capsys.readouterr().err
+    assert load_recording(out).data.shape[1] == 20_000

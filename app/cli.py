@@ -414,11 +414,11 @@ def run(argv: Sequence[str] | None = None) -> int:
             scenario=getattr(args, "scenario", None), connect=getattr(args, "connect", False)
         )
     from app.cli_practice import cmd_exercises, cmd_practice, cmd_screen
-    from app.cli_records import cmd_history, cmd_people, cmd_report
+    from app.cli_records import cmd_history, cmd_people, cmd_recover, cmd_report
 
     handlers = {"record": cmd_record, "analyze": cmd_analyze, "scan": cmd_scan, "exercises": cmd_exercises,
                 "practice": cmd_practice, "screen": cmd_screen, "people": cmd_people, "history": cmd_history,
-                "report": cmd_report}
+                "report": cmd_report, "recover": cmd_recover}
     return handlers[args.command](args)
 
 

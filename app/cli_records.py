@@ -44,6 +44,11 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     hi.add_argument("--pseudonym", action="store_true", help="show the pseudonymous ID, not the name")
     hi.add_argument("--db", help="the records (SQLite) (default: the app's own)")
 
+    rc = sub.add_parser("recover", help="finish recordings a killed or crashed program left, and their sessions")
+    rc.add_argument("files", nargs="*", help="recordings to finish")
+    rc.add_argument("--all", action="store_true", help="every unfinished session in the records")
+    rc.add_argument("--db", help="the records (SQLite) (default: the app's own)")
+
     rp = sub.add_parser("report", help="a session report (from a recording) or a progress report (--person) "
                         "as PDF or PNG")
     rp.add_argument("file", nargs="?", help="a session's recording (GluteFire CSV)")
@@ -143,6 +148,21 @@ def cmd_history(args: argparse.Namespace) -> int:
         print()
         print(h.retest.text())
     for line in h.screening_lines:
+        print(line)
+    return 0
+
+
+def cmd_recover(args: argparse.Namespace) -> int:
+    from app.records.recover import recover, recover_all
+
+    if not args.files and not args.all:
+        raise UserError("Give the recordings to finish, or --all for every unfinished session in the records.")
+    store = _store(args)
+    try:
+        lines = [recover(f, store) for f in args.files] + (recover_all(store) if args.all else [])
+    finally:
+        store.close()
+    for line in lines:
         print(line)
     return 0
 

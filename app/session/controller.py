@@ -298,6 +298,7 @@ class SessionController:
         self._recording_person = ""
         self._recorded_practice: list[dict[str, object]] = []
         self.last_session_id: int | None = None  # the newest session this controller added to the records
+        self._recording_session: int | None = None  # the row written at Record, filled in at Stop
         self._last_fall: dict[int, int] = {}  # channel -> sample its cue level last fell below the goal
         #: someone listens: detect goal and helper crossings for the sound (the fast cue envelope)
         self.sound_cues = False
@@ -957,8 +958,23 @@ class SessionController:
         self._marks = []  # each recording numbers its marks from 1
         self._recording_person = self.person  # whose session it is (the file's header says so too)
         self._recorded_practice = []
+        self._recording_session = self._open_session_record(str(Path(rec.path).resolve()))
         self._emit(EventType.RECORDING_STARTED, f"Recording to {rec.path}.", rec.path)
         return rec.path
+
+    def _open_session_record(self, csv_path: str) -> int | None:
+        """The session row is written when recording starts (marked in progress), so a crash or a
+        kill leaves it in the records for ``glutefire recover``; Stop fills it in."""
+        store = self.store
+        if store is None or self.choice is None:
+            return None
+        try:
+            person = store.find_person(self._recording_person) if self._recording_person else None
+            return store.add_session(person.id if person else None, self.choice.exercise, csv_path,
+                                     {"in_progress": True}).id
+        except (UserError, sqlite3.Error) as exc:
+            self._emit(EventType.ERROR, f"The records could not take the new session ({exc}); the recording goes on.")
+            return None
 
     def stop_recording(self) -> SavedRecording | None:
         """Close the recording and add the session (with the live figures) to the records."""
@@ -991,8 +1007,13 @@ class SessionController:
             except UserError as exc:
                 self._emit(EventType.ERROR, str(exc))
         try:
-            person = store.find_person(self._recording_person) if self._recording_person else None
-            self.last_session_id = store.add_session(person.id if person else None, exercise, csv_path, summary).id
+            opened, self._recording_session = self._recording_session, None
+            if opened is not None:
+                store.update_session(opened, exercise=exercise, summary=summary)
+                self.last_session_id = opened
+            else:
+                person = store.find_person(self._recording_person) if self._recording_person else None
+                self.last_session_id = store.add_session(person.id if person else None, exercise, csv_path, summary).id
             return self.last_session_id
         except UserError as exc:
             self._emit(EventType.ERROR, str(exc))

@@ -23,6 +23,9 @@ from app.errors import UserError
 from app.storage import csvformat as fmt
 from app.storage.private import make_private_dir, open_private
 
+#: the closing metadata line of a finished recording
+END_KEY = "end"
+
 
 @dataclass(frozen=True)
 class RecordingInfo:
@@ -165,6 +168,9 @@ class CsvRecorder:
             self._write(f"# note: {'; '.join(t for _, t in pending)}\n")
         if self._f.closed:
             return
+        if self.error is None:  # the closing line: a file without it was not finished (see recover.py)
+            self._write(f"# {END_KEY}: {_dt.datetime.now(_dt.UTC).astimezone().isoformat(timespec='seconds')}, "
+                        f"{self.rows} rows\n")
         try:
             self._f.flush()
             os.fsync(self._f.fileno())

@@ -350,6 +350,20 @@ class Store:
             )
         return self.session(int(cur.lastrowid or 0))
 
+    def update_session(self, session_id: int, *, exercise: str | None = None,
+                       summary: dict[str, Any] | None = None) -> SessionRecord:
+        """Fill in a session opened at the start of its recording."""
+        old = self.session(session_id)
+        with self._tx() as db:
+            db.execute("UPDATE session SET exercise = ?, summary = ? WHERE id = ?",
+                       (old.exercise if exercise is None else exercise,
+                        json.dumps(old.summary if summary is None else summary), session_id))
+        return self.session(session_id)
+
+    def unfinished_sessions(self) -> list[SessionRecord]:
+        """Sessions whose recording never reached Stop (the program was killed or crashed)."""
+        return [s for s in self.all_sessions() if s.summary.get("in_progress")]
+
     def session(self, session_id: int) -> SessionRecord:
         row = self._db.execute(
             "SELECT id, person_id, started_at, exercise, csv_path, summary FROM session WHERE id = ?",

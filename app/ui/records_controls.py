@@ -4,13 +4,15 @@ from the main window so it stays a thin frame."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, QTimer
 from PySide6.QtWidgets import QWidget
 
 from app.errors import UserError
+from app.records.recover import recover_all, unfinished
 from app.reports.make import progress_document, session_document, write_report
 from app.session.controller import EventType, SessionController, SessionEvent
 from app.storage.store import Store
@@ -37,7 +39,32 @@ class RecordsControls(QObject):
         toolbar.people.connect(self.open_people)
         toolbar.history.connect(lambda: self.open_history())
         toolbar.review_last.connect(self.review_last)
+        toolbar.recover.connect(self.recover_unfinished)
         strip.review_clicked.connect(self.review_last)
+        QTimer.singleShot(0, self.check_unfinished)  # once the window is up
+
+    def check_unfinished(self) -> list[Path]:
+        """Recordings a killed or crashed session left unfinished, said on the status line."""
+        store = self.controller.store
+        if store is None:
+            return []
+        try:
+            left = unfinished(store)
+        except sqlite3.Error:
+            return []
+        if left:
+            n = len(left)
+            self._say(f"{n} recording{'s were' if n > 1 else ' was'} not finished (GluteFire stopped during "
+                      f"{'them' if n > 1 else 'it'}): Records → Recover unfinished recordings.")
+        return left
+
+    def recover_unfinished(self) -> list[str]:
+        store = self._store()
+        if store is None:
+            return []
+        lines = recover_all(store)
+        self._say(" ".join(lines))
+        return lines
 
     def _store(self) -> Store | None:
         store = self.controller.store

@@ -123,6 +123,7 @@ class SessionToolbar(QToolBar):
     people = Signal()
     history = Signal()
     review_last = Signal()
+    recover = Signal()
     resized = Signal()  # its contents changed width (a box's text)
 
     def __init__(self, prefs: Preferences, parent: QWidget | None = None) -> None:
@@ -171,6 +172,7 @@ class SessionToolbar(QToolBar):
         rmenu.addAction("People…", self.people.emit)
         rmenu.addAction("History and trends…", self.history.emit)
         rmenu.addAction("Review the last session…", self.review_last.emit)
+        rmenu.addAction("Recover unfinished recordings", self.recover.emit)
         self.records_btn.setMenu(rmenu)
         self.addSeparator()
         # a gear, not a word: the whole toolbar must fit 1280 px in every state ("Cancel connecting")

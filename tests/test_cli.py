@@ -51,7 +51,7 @@ def test_record_then_analyze_finds_true_onsets(tmp_path, capsys, scenario, rate)
 def test_recording_has_documented_columns_and_rows(tmp_path):
     out = record(tmp_path, "holds", 3.0, "gluteus_maximus_L,gluteus_maximus_R", rate=2000)
     lines = out.read_text().splitlines()
-    meta = [ln for ln in lines if ln.startswith("#")]
+    meta = [ln for ln in lines if ln.startswith("#") and not ln.startswith("# end:")]  # the closing line is last
     header = lines[len(meta)]
     assert header == (
         "time_s,gluteus_maximus_L_uV,gluteus_maximus_R_uV,"
@@ -60,7 +60,7 @@ def test_recording_has_documented_columns_and_rows(tmp_path):
     keys = {ln[2:].split(":")[0] for ln in meta}
     assert {"app_version", "start_time", "device", "sample_rate_hz", "channels", "filter",
             "units", "threshold"} <= keys
-    assert len(lines) - len(meta) - 1 == 6000
+    assert len(lines) - len(meta) - 2 == 6000 and lines[-1].startswith("# end: ")  # rows, then the closing line
 
 
 def test_analyze_table_and_generic_file(tmp_path, capsys):

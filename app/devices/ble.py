@@ -106,6 +106,10 @@ async def _find(target: str, timeout: float) -> tuple[BLEDevice, AdvertisementDa
     return None
 
 
+#: how much earlier than its time a burst of notifications may arrive (BLE connection events)
+MAX_JITTER_S = 1.0
+
+
 class BleSource(Source):
     """A Bluetooth LE EMG patch as a ``Source``: ``open()`` connects, ``start()`` streams."""
 
@@ -288,6 +292,13 @@ class BleSource(Source):
             return
         now = time.monotonic()
         lost = lost_samples
+        if lost and self._last_data_at is not None and self._lost_at is None:
+            # a sequence jump longer than the time that passed is a protocol fault (a corrupt or
+            # hostile counter), not lost time: one packet claiming 2 h of loss made 7.5 M blank rows
+            plausible = int((now - self._last_data_at + MAX_JITTER_S) * self.sample_rate_hz)
+            if lost > plausible:
+                self.stats.malformed += 1
+                lost = max(0, int(round((now - self._last_data_at) * self.sample_rate_hz)) - samples.shape[1])
         if self._lost_at is not None:
             # the outage: time kept running while no sample arrived
             outage = now - (self._last_data_at or self._lost_at)

@@ -36,3 +36,24 @@ from app.devices.ble_errors import explain
 def test_one_sentence(exc, words):
     msg = str(explain(exc, "MyPatch"))
     assert words in msg and msg[-1] in ".?" and "\n" not in msg and "Traceback" not in msg
+
+
+def test_an_implausible_sequence_jump_is_a_fault_not_hours_of_lost_samples():
+    """Regression (issue 12): one packet with a huge sequence jump was taken as millions of lost
+    samples (7.5 M blank rows, 2.6 GB, the DSP stalled for minutes)."""
+    import types
+
+    import numpy as np
+
+    from app.devices.ble import BleSource
+
+    src = BleSource("AA:BB:CC:DD:EE:FF", protocol="openpatch")
+    src.adapter = types.SimpleNamespace(sample_rate_hz=1000.0, n_channels=1, unit="uV")  # type: ignore[assignment]
+    got = []
+    src._on_block = got.append
+    src._streaming = True
+    src._on_decoded(np.zeros((1, 20)), 0)
+    src._on_decoded(np.zeros((1, 20)), 7_500_000)  # "2 hours lost", 0 s after the previous packet
+    src._on_decoded(np.zeros((1, 20)), 20)  # an ordinary lost packet stays lost time
+    assert got[1].lost_before < 1000 and src.stats.malformed == 1
+    assert got[2].lost_before <= 20

@@ -223,6 +223,8 @@ def _load_own(p: Path, meta: dict[str, str], header: list[str], rows: list[str],
     n_cols = len(header)
     ev_idx = header.index(fmt.EVENTS_COLUMN)
     num_idx = [i for i in range(n_cols) if i != ev_idx]
+    if not num_idx or header[0] != fmt.TIME_COLUMN:  # (found by fuzzing: a lone "events" header)
+        raise UserError(f"{p} looks like a GluteFire CSV but its first column is not {fmt.TIME_COLUMN}.")
     events: list[tuple[float, str]] = []
     # fast path: the events column is last; split it off with the csv module only where present
     numeric_lines: list[str] = []
@@ -297,6 +299,8 @@ def _is_number(s: str) -> bool:
 
 
 def _numeric_table(p: Path, rows: list[str], delim: str | None, n_cols: int, first_line: int) -> np.ndarray:
+    if not rows:  # (found by fuzzing: a header, then one torn row)
+        raise UserError(f"{p} has a header but no samples.")
     text = "\n".join(rows)
     if delim:
         text = _EMPTY_CELL.sub("nan", text)

@@ -130,3 +130,14 @@ def test_a_tiny_mvic_reference_is_no_reference():
     from app.storage.csvformat import parse_mvic
 
     assert parse_mvic("a=1e-300 uV maximal, b=300 uV maximal") .keys() == {"b"}
+
+
+def test_a_header_and_one_torn_row_is_one_sentence(tmp_path):
+    """Found by the soak fuzz run: ``events\\n\\x01`` made numpy warn on an empty table."""
+    p = tmp_path / "f.csv"
+    p.write_bytes(b"events\n\x01")
+    with pytest.raises(UserError, match="its first column is not time_s"):
+        load_recording(p, rate=100.0)
+    p.write_bytes(b"time_s,a_uV,a_env_uV,events\n0.0,1")  # a header and one torn row
+    with pytest.raises(UserError, match="has a header but no samples"):
+        load_recording(p, rate=100.0)

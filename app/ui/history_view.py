@@ -186,9 +186,18 @@ class HistoryDialog(QDialog):
 
     def load(self, reset: bool = False) -> None:
         pid = self.person_id
-        if pid is None:
+        if pid is None:  # an empty store: say what to do, no empty axes, nothing to press
             self.retest.setText("Nobody in the records yet: add a person in People, then run a session.")
             self.history = None
+            for key, plot in self.plots.items():
+                plot.show_series(None, TREND_MEASURES[key][0], None, None)
+            today = QDate.currentDate()
+            for w in (self.since, self.until):
+                w.setDate(today)
+                w.setEnabled(False)
+            self.exercise_box.setEnabled(False)
+            for b in (self.review_btn, self.session_report_btn, self.progress_btn):
+                b.setEnabled(False)
             return
         exercise, since, until = self._filters(reset)
         h = load_history(self.store, self.store.person(pid), exercise, since, until)

@@ -127,3 +127,11 @@ def test_renaming_or_deleting_the_chosen_person_follows_in_the_window(window, qt
     monkeypatch.setattr(people, "confirm", lambda text: True)
     qtbot.mouseClick(people.delete_btn, Qt.MouseButton.LeftButton)
     assert window.controller.person == "" and window.panel.person_box.currentIndex() == 0
+
+
+def test_the_history_of_an_empty_records_file_says_what_to_do(window):
+    window.toolbar.history.emit()
+    hist = window.records.history
+    assert "Nobody in the records yet" in hist.retest.text()
+    assert not hist.progress_btn.isEnabled() and not hist.review_btn.isEnabled()
+    assert all(not p.getPlotItem().getAxis("left").isVisible() for p in hist.plots.values())

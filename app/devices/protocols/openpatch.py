@@ -186,6 +186,10 @@ def decode(payload: bytes) -> tuple[Header, np.ndarray]:
     return h, samples
 
 
+#: a packet at most this many behind the expected one is a duplicate or a late one, not a restart
+LATE_WINDOW = 16
+
+
 class OpenPatchDecoder:
     """Decodes notifications and counts sequence gaps (uint16 wrap) as lost packets and samples.
 
@@ -205,6 +209,7 @@ class OpenPatchDecoder:
         self.sample_format: int | None = None
         self.packets = 0
         self.resyncs = 0
+        self.late = 0  # duplicated or overtaken packets, dropped
 
     def configure(self, descriptor: bytes) -> Header:
         """Adopt the configuration a firmware returns when the control characteristic is read."""
@@ -231,6 +236,12 @@ class OpenPatchDecoder:
         lost = 0
         if self._expected is not None and not h.flags & FLAG_STREAM_START:
             lost = (h.seq - self._expected) % SEQ_MOD
+            behind = SEQ_MOD - lost
+            if lost >= SEQ_MOD // 2 and behind <= LATE_WINDOW:
+                # a packet sent again or overtaken (its place was already counted as lost): its
+                # samples would be a copy or out of time order, so they are dropped and counted
+                self.late += 1
+                return Decoded(np.zeros((h.channels, 0)), 0, 0, h.seq)
             if lost >= SEQ_MOD // 2:
                 self.resyncs += 1
                 lost = 0

@@ -189,3 +189,20 @@ def test_decode_is_fast():
     t24 = min(timeit.repeat(lambda: openpatch.decode(pkt24), number=n, repeat=3)) / n
     # the brief asks for well under 50 µs; leave room for a loaded CI machine
     assert t16 < 200e-6 and t24 < 200e-6
+
+
+def test_duplicated_and_overtaken_packets_are_dropped_not_recorded_twice():
+    """Issue 12 fault test: a packet sent twice was appended twice, and one overtaken by the next
+    was appended out of time order (its place already counted as lost)."""
+    dec = openpatch.OpenPatchDecoder()
+    counts = np.arange(20, dtype=np.int64).reshape(2, 10)
+
+    def pkt(seq: int) -> bytes:
+        return openpatch.encode(seq, counts, 1000, 0.5, openpatch.FORMAT_INT16, 0)
+
+    got = [dec.feed(pkt(s)) for s in (1, 2, 2, 4, 3, 5)]
+    assert [d.samples.shape[1] for d in got] == [10, 10, 0, 10, 0, 10]  # the copy of 2 and the late 3 dropped
+    assert [d.lost_samples for d in got] == [0, 0, 0, 10, 0, 0]  # 3's place stays a gap, once
+    assert dec.late == 2 and dec.resyncs == 0
+    restart = dec.feed(pkt(100))  # far away: a lost stretch, not a copy
+    assert restart.samples.shape[1] == 10

@@ -96,6 +96,10 @@ def fw2_field_to_delta(field: int, bits: int) -> int:
     return field - (1 << bits) if field & 1 else field
 
 
+#: packets at most this many positions behind the newest are duplicates or late ones
+LATE_WINDOW = 8
+
+
 class GanglionDecoder:
     """Stateful Ganglion decoder: firmware 2 keeps a running value, both track packet ids.
 
@@ -136,6 +140,7 @@ class GanglionDecoder:
         self.impedance_packets = 0
         self.text_packets = 0
         self.skipped_packets = 0
+        self.late = 0  # duplicated or overtaken packets, dropped
 
     # -- public -----------------------------------------------------------------------------
     def feed(self, payload: bytes) -> Decoded:
@@ -156,6 +161,16 @@ class GanglionDecoder:
         self.packets += 1
         return self._fw3(pid, payload) if self.firmware == 3 else self._fw2(pid, payload)
 
+    def _is_late(self, pos: int) -> bool:
+        """The same position again, or one at most ``LATE_WINDOW`` behind the newest (a cycle has
+        100 or 101 positions, so a wrap is never that close): a duplicated or overtaken packet,
+        dropped and counted rather than taken as nearly a whole cycle lost."""
+        last = self._last_pos
+        if last is not None and 0 <= last - pos <= LATE_WINDOW:
+            self.late += 1
+            return True
+        return False
+
     # -- firmware 3 -------------------------------------------------------------------------
     def _fw3(self, pid: int, payload: bytes) -> Decoded:
         if pid >= 200:
@@ -165,6 +180,8 @@ class GanglionDecoder:
             # firmware 3.0.x start quirk: ring level 0xFF -> id 99 carrying 19-bit data
             self.skipped_packets += 1
             self._last_pos, self._cycle_end = -1, 98
+            return Decoded(empty(N_CHANNELS), seq=pid)
+        if self._is_late(pos):
             return Decoded(empty(N_CHANNELS), seq=pid)
         lost_packets, lost_samples = self._fw3_loss(pos)
         bits = 19 if pid >= 100 else 18
@@ -194,6 +211,8 @@ class GanglionDecoder:
             # before the first raw packet the running value is unknown and time has not started
             self.skipped_packets += 1
             self._last_pos = pos
+            return Decoded(empty(N_CHANNELS), seq=pid)
+        if self._is_late(pos):  # a delta applied twice would shift every later sample
             return Decoded(empty(N_CHANNELS), seq=pid)
         lost_packets, lost_samples = self._fw2_loss(pos)
         if pid == ID_RAW:

@@ -253,3 +253,20 @@ def test_malformed_payloads_raise(payload, fw):
 def test_constructor_rejects_unknown_firmware():
     with pytest.raises(ValueError):
         ganglion.GanglionDecoder(4)
+
+
+def test_duplicated_and_overtaken_packets_are_dropped(rng):
+    """Issue 12 fault test: a duplicated packet was taken as a whole cycle lost (99 packets), and
+    in firmware 2 a delta packet applied twice would shift every later sample."""
+    counts = rng.integers(-2000, 2000, size=(4, 40))
+    pkts = encoders.ganglion_fw3_packets(counts, first_id=101, wrap_drop=False)
+    dec = ganglion.GanglionDecoder(3)
+    order = [0, 1, 1, 3, 2, 4, 5]  # a copy of packet 1; packet 2 overtaken by 3
+    got = [dec.feed(pkts[i]) for i in order]
+    assert [d.samples.shape[1] for d in got] == [2, 2, 0, 2, 0, 2, 2]
+    assert sum(d.lost_packets for d in got) == 1 and dec.late == 2  # packet 2's place: one gap
+    fw2 = encoders.ganglion_fw2_packets(np.cumsum(rng.integers(-3, 4, size=(4, 30)), axis=1) * 64)
+    def joined(packets):
+        return np.hstack([counts_of(d) for d in feed_all(ganglion.GanglionDecoder(2), packets)])
+
+    np.testing.assert_allclose(joined(fw2[:5] + [fw2[4]] + fw2[5:]), joined(fw2))  # the copy shifted nothing

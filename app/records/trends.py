@@ -124,6 +124,17 @@ def mvic_changes(references: Sequence[Any], start: str, end: str) -> list[str]:
     return out
 
 
+def against_baseline(sessions: Sequence[SessionMeasures], now: SessionMeasures,
+                     references: Sequence[Any] = ()) -> Retest | None:
+    """``now`` against the first earlier session of its exercise (a report's "since the
+    baseline"); None when it is the first."""
+    same = sorted((m for m in sessions if m.exercise == now.exercise and m.started < now.started
+                   and (m.reps or m.compared)), key=lambda m: m.started)
+    if not same:
+        return None
+    return compare(same[0], now, mvic_changes=mvic_changes(references, same[0].started, now.started))
+
+
 def retest(sessions: Sequence[SessionMeasures], exercise: str | None = None,
            references: Sequence[Any] = ()) -> Retest | None:
     """Baseline vs the four-week retest (or the latest session) of ``exercise`` (default: the

@@ -9,7 +9,7 @@ from pathlib import Path
 from app.errors import UserError
 from app.records.history import load_history
 from app.records.review import analyze_recording, build_review
-from app.records.trends import Retest, compare
+from app.records.trends import Retest, against_baseline
 from app.reports.document import ReportDocument, progress_report, session_report
 from app.storage.reader import Recording, load_recording
 from app.storage.store import Person, SessionRecord, Store
@@ -49,13 +49,7 @@ def session_document(store: Store, record: SessionRecord | None = None, csv_path
     if person is not None:
         history = load_history(store, person)
         earlier = [m for m in history.measures if m.session_id != review.measures.session_id]
-        same = [m for m in earlier if m.exercise == review.measures.exercise and m.started < review.measures.started]
-        if same:
-            from app.records.trends import mvic_changes
-
-            refs = history.references
-            retest = compare(same[0], review.measures,
-                             mvic_changes=mvic_changes(refs, same[0].started, review.measures.started))
+        retest = against_baseline(earlier, review.measures, history.references)
     label = person.shown(pseudonymous) if person is not None else review.person
     return session_report(review, earlier, retest, recording, label)
 

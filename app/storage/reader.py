@@ -17,7 +17,7 @@ from app.analysis.mvic import MvicReference
 from app.errors import UserError
 from app.storage import csvformat as fmt
 from app.storage.csvformat import parse_mvic
-from app.storage.text_layout import sniff
+from app.storage.text_layout import sniff, split
 
 _EMPTY_CELL = re.compile(r"(?<=[,;\t])(?=[,;\t]|$)|^(?=[,;\t])", re.MULTILINE)
 
@@ -125,7 +125,7 @@ def load_recording(path: str | Path, rate: float | None = None) -> Recording:
     if not body:
         raise UserError(f"{p} contains no samples.")
 
-    first = _split(body[0], ",")
+    first = split(body[0], ",")
     if fmt.EVENTS_COLUMN in [c.strip().strip('"') for c in first]:
         header = [c.strip().strip('"') for c in first]
         rows = body[1:]
@@ -286,10 +286,6 @@ def _check_channels(p: Path, data: np.ndarray, labels: tuple[str, ...]) -> None:
         raise UserError(f"Channel {', '.join(empty)} of {p} holds no numbers (every sample empty, NaN or infinite).")
 
 
-def _split(line: str, delim: str | None) -> list[str]:
-    return [c.strip() for c in (line.split(delim) if delim else line.split())]
-
-
 def _is_number(s: str) -> bool:
     try:
         float(s)
@@ -308,7 +304,7 @@ def _numeric_table(p: Path, rows: list[str], delim: str | None, n_cols: int, fir
         table = np.loadtxt(io.StringIO(text), delimiter=delim, ndmin=2, dtype=np.float64)
     except ValueError:
         for k, row in enumerate(rows):
-            cells = _split(row, delim)
+            cells = split(row, delim)
             if len(cells) != n_cols:
                 raise UserError(
                     f"Line {first_line + k} of {p} has {len(cells)} values; expected {n_cols}."

@@ -362,7 +362,10 @@ class Store:
 
     def unfinished_sessions(self) -> list[SessionRecord]:
         """Sessions whose recording never reached Stop (the program was killed or crashed)."""
-        return [s for s in self.all_sessions() if s.summary.get("in_progress")]
+        rows = self._db.execute(  # SQLite's JSON functions: only the open ones are read and parsed
+            "SELECT id, person_id, started_at, exercise, csv_path, summary FROM session"
+            " WHERE json_extract(summary, '$.in_progress') = 1 ORDER BY started_at, id").fetchall()
+        return [_session(r) for r in rows]
 
     def session(self, session_id: int) -> SessionRecord:
         row = self._db.execute(
@@ -402,9 +405,9 @@ class Store:
         """The session a recording belongs to: its path as recorded, or else the one session whose
         recording had the same file name (the folder was moved or copied)."""
         target = Path(csv_path).resolve()
-        rows = self._db.execute(
-            "SELECT id, person_id, started_at, exercise, csv_path, summary FROM session WHERE csv_path IS NOT NULL"
-            " ORDER BY id DESC").fetchall()
+        rows = self._db.execute(  # only the sessions whose recording has this file name (the index narrows it)
+            "SELECT id, person_id, started_at, exercise, csv_path, summary FROM session WHERE csv_path LIKE ?"
+            " ORDER BY id DESC", (f"%{target.name}",)).fetchall()
         for r in rows:
             if Path(r[4]).resolve() == target:
                 return _session(r)

@@ -370,7 +370,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     from app.analysis.onset import OnsetSettings
     from app.storage.reader import load_recording
 
-    rec = load_recording(args.file, args.rate)
+    rec = load_recording(args.file, args.rate, envelope=False)  # analyze computes its own envelope
     if "torn_last_line" in rec.metadata:  # a recording cut mid-row: read up to it, and say so
         print(f"glutefire: in {args.file}, {rec.metadata['torn_last_line']}.", file=sys.stderr)
     refs, source, person = rec.mvic, ("file" if rec.mvic else None), rec.person or None

@@ -237,7 +237,7 @@ def analyze(raw: np.ndarray, fs: float, labels: Sequence[str], settings: Analysi
     channels with one are reported in %MVIC, targets converted too.
     """
     s = settings or AnalysisSettings()
-    x = np.nan_to_num(np.atleast_2d(np.asarray(raw, dtype=np.float64)))
+    x = np.atleast_2d(np.asarray(raw, dtype=np.float64))
     labels = tuple(labels)
     if x.shape[0] != len(labels):
         raise ValueError(f"{x.shape[0]} channels but {len(labels)} labels")
@@ -250,30 +250,33 @@ def analyze(raw: np.ndarray, fs: float, labels: Sequence[str], settings: Analysi
         refs = dict(mvic) if isinstance(mvic, Mapping) else {r.label: r for r in mvic}
 
     envelope_only = s.onset.input == "envelope"  # a device's own envelope (MyoWare ENV): no spectrum
-    if envelope_only:
-        envelope, filtered, delay = x, None, 0.0
-        bursts = detect_bursts(x, fs, s.onset, envelope=x, envelope_delay_s=0.0)
-    else:
-        proc = process_whole(x, fs, s.filters)
-        envelope, filtered, delay = proc.envelope, proc.filtered, s.filters.envelope_delay_s(fs)
-        onset = s.onset if s.onset.input != "raw" else OnsetSettings(**{**s.onset.to_dict(), "input": "filtered"})
-        bursts = detect_bursts(proc.filtered, fs, onset, envelope=proc.envelope, envelope_delay_s=delay,
-                               filters=s.filters)
-    quality = assess(x, fs, labels, s.mains_hz, s.quality, filtered=filtered)
-
+    delay = 0.0 if envelope_only else s.filters.envelope_delay_s(fs)
+    onset = s.onset if s.onset.input != "raw" else OnsetSettings(**{**s.onset.to_dict(), "input": "filtered"})
     channels: list[ChannelAnalysis] = []
+    counted: list[list[Burst]] = []
     peaks: dict[str, float] = {}
     means: dict[str, float] = {}
     units: dict[str, str] = {}
-    # bursts -> the contractions a person counts (segments.py); the rest level: the quiet tenth
-    rest = [float(np.percentile(np.nan_to_num(envelope[ch]), 10)) for ch in range(len(labels))]
-    segs = segment_recording(envelope, fs, delay, s.segments, rest)
-    segs = [refine_onsets(segs[ch], [b.onset_s for b in bursts[ch]]) for ch in range(len(labels))]
-    counted = [[g.burst() for g in segs[ch] if g.counted] for ch in range(len(labels))]
-    confidences = [confidence(segs[ch], rest[ch]) for ch in range(len(labels))]
+    # one channel at a time: every step is per channel, and a long recording then needs the memory
+    # of its samples plus one channel's filtered signal and envelope, not eight of each
     for ch, name in enumerate(labels):
+        xc = np.nan_to_num(x[ch : ch + 1])
+        if envelope_only:
+            envelope, filtered = xc, None
+            bursts = detect_bursts(xc, fs, s.onset, envelope=xc, envelope_delay_s=0.0)[0]
+        else:
+            proc = process_whole(xc, fs, s.filters)
+            envelope, filtered = proc.envelope, proc.filtered
+            bursts = detect_bursts(filtered, fs, onset, envelope=envelope, envelope_delay_s=delay,
+                                   filters=s.filters)[0]
+        quality = assess(xc, fs, (name,), s.mains_hz, s.quality, filtered=filtered)[0]
+        # bursts -> the contractions a person counts (segments.py); the rest level: the quiet tenth
+        rest = float(np.percentile(np.nan_to_num(envelope[0]), 10))
+        segs = refine_onsets(segment_recording(envelope, fs, delay, s.segments, [rest])[0],
+                             [b.onset_s for b in bursts])
+        counted.append([g.burst() for g in segs if g.counted])
         ref = refs.get(name)
-        env = envelope[ch]
+        env = envelope[0]
         target = thr[ch]
         unit = "µV"
         if ref is not None:
@@ -284,12 +287,12 @@ def analyze(raw: np.ndarray, fs: float, labels: Sequence[str], settings: Analysi
         rule = StoppingRule(s.stop_fraction, s.stop_consecutive)
         for r in reps:
             rule.add(r.peak)
-        trend = None if filtered is None else fatigue_trend(filtered[ch], fs, counted[ch], settings=s.fatigue)
+        trend = None if filtered is None else fatigue_trend(filtered[0], fs, counted[ch], settings=s.fatigue)
         rsum = summarize_reps(reps, unit)
         if rsum is not None:
             peaks[name], means[name], units[name] = rsum.mean_peak, rsum.mean_mean, unit
-        channels.append(ChannelAnalysis(name, unit, bursts[ch], reps, rsum, target, trend, quality[ch],
-                                        rule.message(), ref, segs[ch], confidences[ch]))
+        channels.append(ChannelAnalysis(name, unit, bursts, reps, rsum, target, trend, quality,
+                                        rule.message(), ref, segs, confidence(segs, rest)))
     order = firing_order(counted, labels, s.firing_window_s)
     return Analysis(float(fs), x.shape[1] / fs, channels, order, summarize(order), symmetry(peaks, means, units),
                     s, delay)

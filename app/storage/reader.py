@@ -6,8 +6,11 @@ helps, the line. Empty cells (link outages) become NaN.
 
 from __future__ import annotations
 
+import csv
 import io
 import re
+from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -82,8 +85,19 @@ def _parse_rate(text: str, what: str) -> float:
     return _check_rate(rate, what, f"{text} Hz")
 
 
-def load_recording(path: str | Path, rate: float | None = None) -> Recording:
-    """Load ``path``; ``rate`` is required for files with neither metadata nor a time column."""
+#: rows parsed at a time: memory stays bounded by the table itself, not by the file's text
+CHUNK_ROWS = 20_000
+#: lines of another tool's export read to find its layout (from the start, and from the end)
+HEAD_LINES, TAIL_LINES = 2_000, 200
+
+
+def load_recording(path: str | Path, rate: float | None = None, envelope: bool = True) -> Recording:
+    """Load ``path``; ``rate`` is required for files with neither metadata nor a time column.
+
+    The file is streamed in chunks of ``CHUNK_ROWS`` lines into one preallocated table, so a
+    recording needs about the memory of its numbers (8 bytes a value), never several copies of
+    its text; ``envelope=False`` skips the recorded envelope columns (``analyze`` computes its own).
+    """
     p = Path(path)
     if rate is not None:
         _check_rate(rate, "--rate", f"{rate:g} Hz")
@@ -92,52 +106,103 @@ def load_recording(path: str | Path, rate: float | None = None) -> Recording:
     if p.is_dir():
         raise UserError(f"{p} is a folder, not a recording file.")
     try:
-        raw_bytes = p.read_bytes()
+        with p.open("rb") as f:
+            head = f.read(4096)
     except OSError as exc:
         raise UserError(f"Cannot read {p}: {exc.strerror or exc}.") from None
-    if raw_bytes[:2] in (b"\xff\xfe", b"\xfe\xff"):  # UTF-16 with its byte-order mark (Excel's "Unicode text")
-        try:
-            raw_bytes = raw_bytes.decode("utf-16").encode("utf-8")
-        except UnicodeDecodeError:
-            raise UserError(f"{p} starts like UTF-16 text but is not valid UTF-16.") from None
-    if b"\x00" in raw_bytes[:4096]:
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff"):  # UTF-16 with its byte-order mark (Excel's "Unicode text")
+        encoding = "utf-16"
+    elif b"\x00" in head:
         raise UserError(f"{p} is a binary file, not a delimited text recording.")
+    else:
+        encoding = "utf-8-sig"
     try:
-        text = raw_bytes.decode("utf-8-sig")
-    except UnicodeDecodeError:  # older Windows tools write their code page ("µV" as one byte)
-        text = raw_bytes.decode("cp1252", errors="replace")
+        return _read(p, encoding, rate, envelope)
+    except UnicodeError:
+        if encoding == "utf-16":
+            raise UserError(f"{p} starts like UTF-16 text but is not valid UTF-16.") from None
+        # older Windows tools write their code page ("µV" as one byte); cp1252 decodes any byte
+        return _read(p, "cp1252", rate, envelope)
+    except OSError as exc:
+        raise UserError(f"Cannot read {p}: {exc.strerror or exc}.") from None
 
+
+def _line_bound(p: Path) -> int:
+    """At least the number of lines of ``p`` (counted in bytes, 16 MB at a time)."""
+    lf = cr = 0
+    with p.open("rb") as f:
+        while block := f.read(1 << 24):
+            lf += block.count(b"\n")
+            cr += block.count(b"\r")
+    return max(lf, cr) + 1
+
+
+def _lines(p: Path, encoding: str) -> Iterator[str]:
+    """The file's lines without their line ends (any of LF, CRLF, CR)."""
+    errors = "replace" if encoding == "cp1252" else "strict"
+    with p.open(encoding=encoding, errors=errors, newline=None) as f:
+        for line in f:
+            yield line.rstrip("\n")
+
+
+def _preamble(lines: Iterator[str]) -> tuple[dict[str, str], int, str | None]:
+    """The leading ``# key: value`` lines, how many lines they and blank lines took, and the first
+    line after them (None: nothing else in the file)."""
     meta: dict[str, str] = {}
-    lines = text.splitlines()
-    body_start = 0
-    for i, line in enumerate(lines):
+    n = 0
+    for line in lines:
         s = line.strip()
         if s.startswith("#"):
             key, sep, value = s[1:].partition(":")
             if sep:
                 meta[key.strip()] = value.strip()
-            body_start = i + 1
-            continue
-        if s:
-            break
-        body_start = i + 1
-    body = [ln for ln in lines[body_start:] if ln.strip() and not ln.lstrip().startswith("#")]
-    if not body:
-        raise UserError(f"{p} contains no samples.")
+        elif s:
+            return meta, n, line
+        n += 1
+    return meta, n, None
 
-    first = split(body[0], ",")
-    if fmt.EVENTS_COLUMN in [c.strip().strip('"') for c in first]:
-        header = [c.strip().strip('"') for c in first]
-        rows = body[1:]
+
+def _read(p: Path, encoding: str, rate: float | None, envelope: bool) -> Recording:
+    lines = _lines(p, encoding)
+    meta, lead, first = _preamble(lines)
+    if first is None:
+        raise UserError(f"{p} contains no samples.")
+    cells = [c.strip().strip('"') for c in split(first, ",")]
+    if fmt.EVENTS_COLUMN in cells:
+        return _load_own(p, meta, cells, lines, lead + 2, rate, envelope)
+    return _load_generic(p, encoding, meta, lead, rate)
+
+
+class _Table:
+    """Columns of numbers filled chunk by chunk into one array allocated for the file's line
+    count (``keep``: which of a row's columns are stored)."""
+
+    def __init__(self, p: Path, keep: list[int], bound: int) -> None:
+        self.p = p
+        self.keep = keep
+        self.cols = np.empty((len(keep), bound), dtype=np.float64)
+        self.n = 0
+
+    def add(self, rows: list[str], numbers: list[int], delim: str | None, n_cols: int) -> None:
         if not rows:
-            raise UserError(f"{p} has a header but no samples.")
-        rec = _load_own(p, meta, header, rows, rate)
-        # events that came after the last sample (a mark just before Stop) close the file as notes
-        notes = [ln.strip()[len("# note:"):].strip() for ln in lines[body_start:] if ln.strip().startswith("# note:")]
-        end = rec.duration_s - 1.0 / rec.sample_rate_hz if rec.data.shape[1] else 0.0
-        rec.events.extend((end, e) for note in notes for e in note.split("; ") if e)
-        return rec
-    return _load_generic(p, lines[body_start:], meta, rate, body_start)
+            return
+        part = _numeric_table(self.p, rows, delim, n_cols, numbers)
+        k = part.shape[0]
+        if self.n + k > self.cols.shape[1]:  # (the line count is a bound; only a changing file passes it)
+            grown = np.empty((self.cols.shape[0], 2 * (self.n + k)))
+            grown[:, : self.n] = self.cols[:, : self.n]
+            self.cols = grown
+        self.cols[:, self.n : self.n + k] = part[:, self.keep].T
+        self.n += k
+
+    def column(self, i: int) -> np.ndarray:
+        return self.cols[i, : self.n]
+
+    def rows_of(self, idx: list[int]) -> np.ndarray:
+        """Stored columns ``idx`` (positions in ``keep``) as (len(idx), n); a view when adjacent."""
+        if idx and idx == list(range(idx[0], idx[0] + len(idx))):
+            return self.cols[idx[0] : idx[0] + len(idx), : self.n]
+        return self.cols[idx, : self.n]
 
 
 #: a unit at the end of a column name or channel line: "RF_mV", "RF (mV)", "units: mV"
@@ -152,26 +217,54 @@ def _unit_of(text: str) -> str | None:
     return (m.group(1) or m.group(2)).lower()
 
 
-def _load_generic(p: Path, lines: list[str], meta: dict[str, str], rate: float | None, offset: int) -> Recording:
+def _sniff_lines(p: Path, encoding: str, lead: int) -> list[str]:
+    """The lines after the metadata the layout is read from: all of them for a file of a few
+    thousand lines, else the first ``HEAD_LINES`` and the last ``TAIL_LINES``."""
+    it = _lines(p, encoding)
+    for _ in range(lead):
+        next(it, None)
+    head: list[str] = []
+    tail: deque[str] = deque(maxlen=TAIL_LINES)
+    for line in it:
+        if len(head) < HEAD_LINES:
+            head.append(line)
+        else:
+            tail.append(line)
+    return head + list(tail)
+
+
+def _load_generic(p: Path, encoding: str, meta: dict[str, str], lead: int, rate: float | None) -> Recording:
     """Another tool's text export: its layout sniffed from the numbers (``text_layout``), values
     in mV or V (said in a column name or a channel line) scaled to µV."""
-    layout = sniff(lines, str(p))
-    rows = [ln.replace('"', "") for ln in lines[layout.body_start:] if ln.strip() and not ln.lstrip().startswith("#")]
-    if layout.decimal_comma:
-        rows = [ln.replace(",", ".") for ln in rows]
+    layout = sniff(_sniff_lines(p, encoding, lead), str(p))
     n_cols = layout.n_fields
-    table = _numeric_table(p, rows, layout.separator, n_cols, first_line=offset + layout.body_start + 1)
     names = list(layout.header) if layout.header else [f"ch{i + 1}" for i in range(n_cols)]
     twice = sorted({n for n in names if names.count(n) > 1})
     if twice:
         many = len(twice) > 1
         raise UserError(f"The column{'s' if many else ''} {', '.join(twice)} of {p} appear{'' if many else 's'} "
                         "more than once; give each channel its own name.")
+    table = _Table(p, list(range(n_cols)), _line_bound(p))
+    rows: list[str] = []
+    numbers: list[int] = []
+    for k, line in enumerate(_lines(p, encoding)):
+        if k < lead + layout.body_start or not line.strip() or line.lstrip().startswith("#"):
+            continue
+        line = line.replace('"', "")
+        rows.append(line.replace(",", ".") if layout.decimal_comma else line)
+        numbers.append(k + 1)
+        if len(rows) >= CHUNK_ROWS:
+            table.add(rows, numbers, layout.separator, n_cols)
+            rows, numbers = [], []
+    table.add(rows, numbers, layout.separator, n_cols)
+    if table.n == 0:
+        raise UserError(f"{p} has a header but no samples.")
     time_idx = _time_column(names) if layout.header else None
+    keep = list(range(n_cols))
     if time_idx is not None:
-        fs_from_time = _rate_from_time(p, table[:, time_idx])
-        keep = [i for i in range(n_cols) if i != time_idx]
-        table, names = table[:, keep], [names[i] for i in keep]
+        fs_from_time = _rate_from_time(p, table.column(time_idx))
+        keep = [i for i in keep if i != time_idx]
+        names = [names[i] for i in keep]
         fs = rate or fs_from_time
     elif "sample_rate_hz" in meta:
         fs = rate or _parse_rate(meta["sample_rate_hz"], str(p))
@@ -179,25 +272,28 @@ def _load_generic(p: Path, lines: list[str], meta: dict[str, str], rate: float |
         fs = rate
     else:
         raise UserError(f"{p} has no time column and no sample-rate metadata; give the rate with --rate HZ.")
-    if table.shape[1] == 0:
+    if not keep:
         raise UserError(f"{p} has a time column but no channel columns.")
     channel_lines = [t for t in layout.title_lines if t.lower().lstrip().startswith("channel")]
-    scale = np.ones(len(names))
+    data = table.rows_of(keep)
+    scaled: list[str] = []
     for i, name in enumerate(names):
         unit = _unit_of(name) or (_unit_of(channel_lines[i]) if i < len(channel_lines) else None)
         if unit is not None and unit in _TO_UV:
-            scale[i] = _TO_UV[unit]
             names[i] = _UNIT.sub("", name).strip() if _unit_of(name) else name
+            if _TO_UV[unit] != 1.0:
+                data[i] *= _TO_UV[unit]
+                scaled.append(f"{names[i]} x{_TO_UV[unit]:g}")
     extra = dict(meta)
     extra["layout"] = layout.describe()
     if layout.title_lines:
         extra["title"] = " | ".join(t.strip() for t in layout.title_lines)[:500]
-    if np.any(scale != 1.0):
-        extra["scaled_to_uV"] = ", ".join(f"{n} x{s:g}" for n, s in zip(names, scale, strict=True) if s != 1.0)
+    if scaled:
+        extra["scaled_to_uV"] = ", ".join(scaled)
     labels = tuple(_label(n, i) for i, n in enumerate(names))
-    _check_channels(p, table.T, labels)
+    _check_channels(p, data, labels)
     return Recording(
-        data=np.ascontiguousarray(table.T * scale[:, None]),
+        data=data,
         sample_rate_hz=float(fs),
         labels=labels,
         units=tuple(meta.get("units", "").split(", ")) if "units" in meta else ("uV",) * len(labels),
@@ -208,50 +304,75 @@ def _load_generic(p: Path, lines: list[str], meta: dict[str, str], rate: float |
 
 def _whole_row(line: str, n_cols: int) -> bool:
     """A complete row of our format: the header's field count, every number whole."""
-    import csv
-
     cells = next(csv.reader([line]), [])
     if len(cells) != n_cols:
         return False
     return all(c == "" or _is_number(c) for c in cells[:-1])
 
 
-def _load_own(p: Path, meta: dict[str, str], header: list[str], rows: list[str], rate: float | None) -> Recording:
+def _load_own(p: Path, meta: dict[str, str], header: list[str], lines: Iterator[str], first_line: int,
+              rate: float | None, envelope: bool) -> Recording:
     """Our own format: time, raw per channel, envelope per channel, events (quoted text)."""
-    import csv
-
     n_cols = len(header)
     ev_idx = header.index(fmt.EVENTS_COLUMN)
     num_idx = [i for i in range(n_cols) if i != ev_idx]
-    if not num_idx or header[0] != fmt.TIME_COLUMN:  # (found by fuzzing: a lone "events" header)
-        raise UserError(f"{p} looks like a GluteFire CSV but its first column is not {fmt.TIME_COLUMN}.")
-    events: list[tuple[float, str]] = []
-    # fast path: the events column is last; split it off with the csv module only where present
-    numeric_lines: list[str] = []
-    torn = ""
-    if rows and not _whole_row(rows[-1], n_cols):  # cut mid-row (disk full, a kill, copied while written)
-        torn = rows[-1]
-        rows = rows[:-1]
-    for k, line in enumerate(rows):
-        if line.endswith(","):
-            numeric_lines.append(line[:-1])
-            continue
-        cells = next(csv.reader([line]))
-        if len(cells) != n_cols:
-            raise UserError(
-                f"Line {k + len(meta) + 2} of {p} has {len(cells)} fields; the header has {n_cols}."
-            )
-        numeric_lines.append(",".join(cells[i] for i in num_idx))
-        try:
-            t = float(cells[0])
-        except ValueError:
-            continue
-        events.extend((t, e) for e in cells[ev_idx].split("; ") if e)
     names = [header[i] for i in num_idx]
-    table = _numeric_table(p, numeric_lines, ",", len(names), first_line=len(meta) + 2)
-    if names[0] != fmt.TIME_COLUMN:
+    if not num_idx or names[0] != fmt.TIME_COLUMN:  # (found by fuzzing: a lone "events" header)
         raise UserError(f"{p} looks like a GluteFire CSV but its first column is not {fmt.TIME_COLUMN}.")
-    from_time = _rate_from_time(p, table[:, 0]) if table.shape[0] >= 2 else None
+    raw_idx = [i for i, n in enumerate(names) if i > 0 and fmt.ENV_INFIX not in n]
+    env_idx = [i for i, n in enumerate(names) if fmt.ENV_INFIX in n]
+    with_env = envelope and len(env_idx) == len(raw_idx)
+    keep = [0, *raw_idx, *(env_idx if with_env else [])]
+    table = _Table(p, keep, _line_bound(p))
+    events: list[tuple[float, str]] = []
+    notes: list[str] = []
+    rows: list[str] = []
+    numbers: list[int] = []
+    last = ""  # the newest row, held back until the next one: a torn last row is skipped, not an error
+    last_no = 0
+
+    def take(line: str, number: int) -> None:
+        if line.endswith(","):  # fast path: no events in this row
+            rows.append(line[:-1])
+        else:
+            cells = next(csv.reader([line]))
+            if len(cells) != n_cols:
+                raise UserError(f"Line {number} of {p} has {len(cells)} fields; the header has {n_cols}.")
+            rows.append(",".join(cells[i] for i in num_idx))
+            try:
+                t = float(cells[0])
+            except ValueError:
+                t = None
+            if t is not None:
+                events.extend((t, e) for e in cells[ev_idx].split("; ") if e)
+        numbers.append(number)
+        if len(rows) >= CHUNK_ROWS:
+            table.add(rows, numbers, ",", len(names))
+            rows.clear()
+            numbers.clear()
+
+    for k, line in enumerate(lines, start=first_line):
+        s = line.strip()
+        if not s:
+            continue
+        if s.startswith("#"):
+            if s.startswith("# note:"):
+                notes.append(s[len("# note:"):].strip())
+            continue
+        if last:
+            take(last, last_no)
+        last, last_no = line, k
+    if not last:
+        raise UserError(f"{p} has a header but no samples.")
+    torn = ""
+    if _whole_row(last, n_cols):
+        take(last, last_no)
+    else:  # cut mid-row (disk full, a kill, copied while written)
+        torn = last
+    table.add(rows, numbers, ",", len(names))
+    if table.n == 0:  # (found by fuzzing: a header, then one torn row)
+        raise UserError(f"{p} has a header but no samples.")
+    from_time = _rate_from_time(p, table.column(0)) if table.n >= 2 else None
     said = _parse_rate(meta["sample_rate_hz"], str(p)) if "sample_rate_hz" in meta else None
     if said is not None and from_time is not None and rate is None and abs(from_time / said - 1.0) > 0.01:
         raise UserError(f"{p} says {said:g} Hz but its time column steps at {from_time:.4g} Hz; give the rate "
@@ -259,25 +380,20 @@ def _load_own(p: Path, meta: dict[str, str], header: list[str], rows: list[str],
     fs = rate or said or from_time
     if fs is None:
         raise UserError(f"{p} needs at least two samples to tell its sample rate.")
-    raw_idx = [i for i, n in enumerate(names) if i > 0 and fmt.ENV_INFIX not in n]
-    env_idx = [i for i, n in enumerate(names) if fmt.ENV_INFIX in n]
     labels = tuple(names[i].rsplit("_", 1)[0] for i in raw_idx)
     units = tuple(names[i].rsplit("_", 1)[1] for i in raw_idx)
-    env = np.ascontiguousarray(table[:, env_idx].T) if len(env_idx) == len(raw_idx) else None
-    if table.shape[0]:
-        _check_channels(p, table[:, raw_idx].T, labels)
+    n_raw = len(raw_idx)
+    data = table.rows_of(list(range(1, 1 + n_raw)))
+    env = table.rows_of(list(range(1 + n_raw, 1 + 2 * n_raw))) if with_env else None
+    _check_channels(p, data, labels)
     if torn:
         meta = {**meta, "torn_last_line": f"the last line was cut off ({torn[:40]!r}) and skipped"}
-    return Recording(
-        data=np.ascontiguousarray(table[:, raw_idx].T),
-        sample_rate_hz=float(fs),
-        labels=labels,
-        units=units,
-        envelope=env,
-        metadata=meta,
-        events=events,
-        path=p,
-    )
+    rec = Recording(data=data, sample_rate_hz=float(fs), labels=labels, units=units, envelope=env,
+                    metadata=meta, events=events, path=p)
+    # events that came after the last sample (a mark just before Stop) close the file as notes
+    end = rec.duration_s - 1.0 / rec.sample_rate_hz
+    rec.events.extend((end, e) for note in notes for e in note.split("; ") if e)
+    return rec
 
 
 def _check_channels(p: Path, data: np.ndarray, labels: tuple[str, ...]) -> None:
@@ -294,26 +410,22 @@ def _is_number(s: str) -> bool:
         return s.lower() == "nan"
 
 
-def _numeric_table(p: Path, rows: list[str], delim: str | None, n_cols: int, first_line: int) -> np.ndarray:
-    if not rows:  # (found by fuzzing: a header, then one torn row)
-        raise UserError(f"{p} has a header but no samples.")
+def _numeric_table(p: Path, rows: list[str], delim: str | None, n_cols: int, numbers: list[int]) -> np.ndarray:
+    """Rows of numbers as a (rows, n_cols) table; ``numbers``: each row's line in the file (for
+    the sentence naming a bad one). Empty cells and infinities become NaN (a gap)."""
     text = "\n".join(rows)
     if delim:
         text = _EMPTY_CELL.sub("nan", text)
     try:
         table = np.loadtxt(io.StringIO(text), delimiter=delim, ndmin=2, dtype=np.float64)
     except ValueError:
-        for k, row in enumerate(rows):
+        for row, number in zip(rows, numbers, strict=True):
             cells = split(row, delim)
             if len(cells) != n_cols:
-                raise UserError(
-                    f"Line {first_line + k} of {p} has {len(cells)} values; expected {n_cols}."
-                ) from None
+                raise UserError(f"Line {number} of {p} has {len(cells)} values; expected {n_cols}.") from None
             for c in cells:
                 if c and not _is_number(c):
-                    raise UserError(
-                        f"Line {first_line + k} of {p} has a value that is not a number: {c!r}."
-                    ) from None
+                    raise UserError(f"Line {number} of {p} has a value that is not a number: {c!r}.") from None
         raise UserError(f"{p} is not a table of numbers.") from None
     if table.shape[1] != n_cols:
         raise UserError(f"{p} has rows of different lengths.")

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 from app import __version__
 from app.dsp.filters import MAINS_HZ
-from app.errors import UserError
+from app.errors import UserError, os_reason
 
 if TYPE_CHECKING:
     from app.analysis.mvic import MvicReference
@@ -296,9 +296,11 @@ def cmd_record(args: argparse.Namespace) -> int:
         if sys.stderr.isatty():
             sys.stderr.write("\n")
         lost = status.lost_samples if status is not None else 0
+        behind = status.overrun_samples if status is not None else 0
         print(
             f"Recorded {rec.rows / fs:.2f} s of {len(rec.info.labels)} channel(s) at "
-            f"{fs:g} Hz to {out} ({lost} samples lost)."
+            f"{fs:g} Hz to {out} ({lost} samples lost"
+            + (f", {behind} more because this computer fell behind" if behind else "") + ")."
             + (f" Stopped early by {interrupted}; what was recorded is saved." if interrupted else "")
         )
     return (143 if interrupted.startswith("a stop") else 130) if interrupted else 0
@@ -422,6 +424,15 @@ def run(argv: Sequence[str] | None = None) -> int:
     return handlers[args.command](args)
 
 
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so the interpreter's last flush does not fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
 class Terminated(KeyboardInterrupt):
     """SIGTERM (a service manager, ``kill``): ends a recording like Ctrl+C, with its own words."""
 
@@ -444,16 +455,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:  # a 0/0 inside a measure is handled there; numpy's warning would only confuse on stderr
         with np.errstate(all="ignore"), warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
-            return run(argv)
+            code = run(argv)
+            sys.stdout.flush()  # a full disk under "> out.json" shows here, not as an ignored exception at exit
+            return code
     except BrokenPipeError:  # "glutefire analyze f.csv --json | head": the reader has what it wanted
-        try:
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
-        except (OSError, ValueError):
-            pass
+        _silence_stdout()
         return 0
     except UserError as exc:
         print(f"glutefire: {exc}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except OSError as exc:
+        if exc.filename is not None:  # a file the command itself opened: a bug (files are checked first)
+            raise
+        _silence_stdout()  # the output itself failed: its file's disk is full, a pipe or terminal gone
+        print(f"glutefire: Cannot write the output: {os_reason(exc)}.", file=sys.stderr)
         return EXIT_USER_ERROR
     except KeyboardInterrupt:
         return 130

@@ -9,3 +9,16 @@ from __future__ import annotations
 
 class UserError(Exception):
     """A problem the user can fix, described in one sentence."""
+
+
+def os_reason(exc: OSError) -> str:
+    """Why a file could not be written, as words for a sentence ("the disk is full")."""
+    import errno
+
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return "the disk is full"
+    if exc.errno == errno.EROFS:
+        return "the folder is on a read-only disk"
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return "this user may not write there"
+    return (exc.strerror or str(exc)).rstrip(".").lower() if exc.strerror else str(exc)

@@ -148,3 +148,10 @@ def demo_records(tmp_path_factory) -> Path:
     from app.ui.screenshots import demo_records as make
 
     return make(tmp_path_factory.mktemp("demo-records"), speed=20.0, reps=5)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _one_qapplication(qapp):  # type: ignore[no-untyped-def]
+    """The widget QApplication first: a report made in-process (QtGui only) would otherwise create
+    a bare QGuiApplication that every later widget test then cannot use, whatever the test order."""
+    return qapp

@@ -138,3 +138,60 @@ def test_an_events_cell_is_never_a_formula_nor_a_line_break(tmp_path):
     rec.close()
     cells = [e for _, e in load_recording(tmp_path / "e.csv").events]
     assert cells[0].startswith("'=HYPERLINK") and cells[1] == "'@SUM(A1) second line"
+
+
+HOSTILE = ['=HYPERLINK("http://x","click")', "+1+1", "-2+3", "@SUM(A1)", "\t=1", "x,=cmd|' /C calc'!A0",
+           "y;=1+1", "z, @SUM(B2)"]
+
+
+def _cells_a_spreadsheet_sees(text: str) -> list[str]:
+    """Every cell when a spreadsheet opens the file split at commas and, as in comma-decimal
+    locales, at semicolons (quoted cells kept whole, as spreadsheets do)."""
+    import csv
+    import io
+
+    cells: list[str] = []
+    for delim in (",", ";"):
+        for row in csv.reader(io.StringIO(text), delimiter=delim):
+            cells.extend(row)
+    return cells
+
+
+def _formulas(cells: list[str]) -> list[str]:
+    def number(c: str) -> bool:
+        try:
+            float(c)
+        except ValueError:
+            return False
+        return True
+
+    return [c for c in cells if c.lstrip(" ")[:1] in ("=", "+", "-", "@") and not number(c.strip())]
+
+
+def test_no_text_cell_of_a_recording_or_a_rep_table_is_a_formula(tmp_path):
+    """Issue 12: names, notes, labels, marks, events, device names and every metadata value,
+    hostile on purpose, never become a formula cell when a spreadsheet opens the export."""
+    import numpy as np
+
+    from app.dsp.worker import ProcessedBlock
+    from app.storage.rep_csv import write_rep_csv
+    from app.storage.reader import load_recording
+    from app.storage.recorder import CsvRecorder, RecordingInfo
+
+    extra = tuple((f"k{i}", v) for i, v in enumerate(HOSTILE)) + (("person", HOSTILE[5]), ("exercise", HOSTILE[6]))
+    info = RecordingInfo(labels=("gluteus_maximus_L",), units=("uV",), sample_rate_hz=100.0, device=HOSTILE[5],
+                         device_kind="sim", filter_description=HOSTILE[7], envelope_delay_s=0.0, thresholds=(50.0,),
+                         extra=extra)
+    rec = CsvRecorder(tmp_path / "h.csv", info)
+    for i, text in enumerate(HOSTILE):
+        rec.mark(text, i)
+    x = np.full((1, 10), -5.0)  # negative numbers stay numbers
+    rec.write(ProcessedBlock(0, x, x, x, ()))
+    rec.close()
+    text = (tmp_path / "h.csv").read_text()
+    assert _formulas(_cells_a_spreadsheet_sees(text)) == []
+    back = load_recording(tmp_path / "h.csv")
+    assert back.data.shape == (1, 10) and back.metadata["person"].startswith("x,")  # still readable
+    reps = [{"exercise": HOSTILE[0], "reps": [{"set": 1, "rep": 1, "side": HOSTILE[3], "note": t} for t in HOSTILE]}]
+    table = write_rep_csv(tmp_path / "h.reps.csv", reps)
+    assert _formulas(_cells_a_spreadsheet_sees(table.read_text())) == []

@@ -4,6 +4,8 @@ window both call these."""
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 
 from app.errors import UserError
@@ -70,7 +72,19 @@ def check_report_path(path: str | Path) -> Path:
         raise UserError(f"A report is saved as .pdf or .png; got {out.name}.")
     if not out.parent.is_dir():
         raise UserError(f"There is no folder {out.parent} to write {out.name} into.")
+    if not os.access(out.parent, os.W_OK) or _read_only(out.parent):
+        raise UserError(f"Cannot write {out.name} into {out.parent}: the folder is read-only for this user.")
     return out
+
+
+def _read_only(folder: Path) -> bool:
+    """A folder the OS will not let us create a file in (tried, as ``os.access`` is no proof for
+    root or on network and read-only mounts)."""
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            return False
+    except OSError:
+        return True
 
 
 def write_report(doc: ReportDocument, path: str | Path, png_too: bool = False) -> str:

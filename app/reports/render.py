@@ -7,10 +7,9 @@ painted as text: the PDF is searchable (tested with pypdf).
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-from PySide6.QtCore import QMarginsF, QPointF, QRectF, QSizeF, Qt, QUrl
+from PySide6.QtCore import QBuffer, QIODevice, QMarginsF, QPointF, QRectF, QSizeF, Qt, QUrl
 from PySide6.QtGui import (
     QAbstractTextDocumentLayout,
     QColor,
@@ -23,10 +22,10 @@ from PySide6.QtGui import (
     QTextDocument,
 )
 
-from app.errors import UserError
+from app.errors import UserError, os_reason
 from app.reports.charts import ensure_gui_app
 from app.reports.document import ReportDocument
-from app.storage.private import make_private
+from app.storage.private import write_private_bytes
 
 #: A4 at 96 dpi and the margin, in layout pixels (15 mm ~ 57 px)
 PAGE = QSizeF(793.7, 1122.5)
@@ -69,11 +68,13 @@ def _paint_page(doc: QTextDocument, painter: QPainter, page: int, scale: float, 
 
 
 def write_pdf(report: ReportDocument, path: str | Path) -> int:
-    """The report as an A4 PDF; returns the page count."""
+    """The report as an A4 PDF; returns the page count. Rendered in memory and written whole, so
+    a full disk or a read-only folder is one sentence and leaves no broken file."""
     path = Path(path)
     doc = layout(report)
-    tmp = path.with_name(path.name + ".part")
-    writer = QPdfWriter(str(tmp))
+    buffer = QBuffer()
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    writer = QPdfWriter(buffer)
     writer.setPageLayout(QPageLayout(QPageSize(QPageSize.PageSizeId.A4), QPageLayout.Orientation.Portrait,
                                      QMarginsF(0, 0, 0, 0)))
     writer.setResolution(300)
@@ -88,13 +89,15 @@ def write_pdf(report: ReportDocument, path: str | Path) -> int:
             writer.newPage()
         _paint_page(doc, painter, page, scale, report.title)
     painter.end()
-    make_private(tmp)  # a report carries health data: owner-only
-    try:
-        os.replace(tmp, path)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise UserError(f"Cannot write the report to {path}: {exc.strerror or exc}.") from None
+    _save(path, bytes(buffer.data().data()), "the report")
     return doc.pageCount()
+
+
+def _save(path: Path, data: bytes, what: str) -> None:
+    try:
+        write_private_bytes(path, data)  # a report carries health data: owner-only
+    except OSError as exc:
+        raise UserError(f"Cannot write {what} to {path}: {os_reason(exc)}.") from None
 
 
 def page_images(report: ReportDocument, dpi: float = 150.0) -> list[QImage]:
@@ -121,7 +124,9 @@ def write_png(report: ReportDocument, path: str | Path, dpi: float = 150.0) -> l
     images = page_images(report, dpi)
     names = [path] if len(images) == 1 else [path.with_name(f"{path.stem}-{i + 1}{path.suffix}") for i in range(len(images))]
     for img, name in zip(images, names, strict=True):
-        if not img.save(str(name)):  # the format from the .png suffix
-            raise UserError(f"Cannot write the page image {name}.")
-        make_private(name)
+        buffer = QBuffer()
+        buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+        if not img.save(buffer, "PNG"):  # type: ignore[call-overload]  # (the stubs say bytes; PySide6 wants str)
+            raise UserError(f"Cannot make the page image {name}.")
+        _save(name, bytes(buffer.data().data()), "the page image")
     return names

@@ -57,6 +57,7 @@ from app.session.routines import CalibrationPlan, CalibrationRun, ContactCheck, 
 from app.session.runner import PracticeRun, PracticeState, practice_summary
 from app.session.stream import LiveStream, StreamStatus
 from app.storage.csvformat import format_mvic
+from app.storage.later import RecordsLater
 from app.storage.recorder import CsvRecorder
 from app.storage.rep_csv import rep_csv_path, write_rep_csv
 from app.storage.store import Store
@@ -282,6 +283,7 @@ class SessionController:
         self.targets: TargetBook = targets or MemoryTargets()
         self._store = store
         self._owns_store = store is None
+        self._later = RecordsLater()  # records writes that found the database busy (never the window waits)
         self._store_opener = store_opener or Store
         self._store_failed = False
         self.listeners: list[Listener] = []
@@ -968,10 +970,18 @@ class SessionController:
         store = self.store
         if store is None or self.choice is None:
             return None
+        exercise, name = self.choice.exercise, self._recording_person
+
+        def open_row(db: Store) -> int:
+            person = db.find_person(name) if name else None
+            return db.add_session(person.id if person else None, exercise, csv_path, {"in_progress": True}).id
+
         try:
-            person = store.find_person(self._recording_person) if self._recording_person else None
-            return store.add_session(person.id if person else None, self.choice.exercise, csv_path,
-                                     {"in_progress": True}).id
+            opened = self._later.write(store, f"the session of {csv_path}", open_row)
+            if opened is None:
+                self._emit(EventType.INFO, "The records are busy in another program; this session is added to "
+                           "them as soon as they are free (the recording goes on).")
+            return opened
         except (UserError, sqlite3.Error) as exc:
             self._emit(EventType.ERROR, f"The records could not take the new session ({exc}); the recording goes on.")
             return None
@@ -1006,21 +1016,41 @@ class SessionController:
                 summary["rep_csv"] = str(write_rep_csv(rep_csv_path(csv_path), summary["practice"]))
             except UserError as exc:
                 self._emit(EventType.ERROR, str(exc))
-        try:
-            opened, self._recording_session = self._recording_session, None
+        opened, self._recording_session = self._recording_session, None
+        name = self._recording_person
+
+        def finish_row(db: Store) -> int:
             if opened is not None:
-                store.update_session(opened, exercise=exercise, summary=summary)
-                self.last_session_id = opened
-            else:
-                person = store.find_person(self._recording_person) if self._recording_person else None
-                self.last_session_id = store.add_session(person.id if person else None, exercise, csv_path, summary).id
-            return self.last_session_id
+                db.update_session(opened, exercise=exercise, summary=summary)
+                return opened
+            # (opened later by ``RecordsLater`` if the records were busy at Record: look it up)
+            known = db.session_for_recording(csv_path)
+            if known is not None:
+                db.update_session(known.id, exercise=exercise, summary=summary)
+                return known.id
+            person = db.find_person(name) if name else None
+            return db.add_session(person.id if person else None, exercise, csv_path, summary).id
+
+        try:
+            saved = self._later.write(store, f"the session of {csv_path}", finish_row)
+            if saved is None:
+                self._emit(EventType.INFO, f"The recording {csv_path} is saved; the records are busy in another "
+                           "program, so its session is added as soon as they are free.")
+                return None
+            self.last_session_id = saved
+            return saved
         except UserError as exc:
             self._emit(EventType.ERROR, str(exc))
         except sqlite3.Error as exc:
             self._emit(EventType.ERROR, f"The recording {csv_path} is saved, but the records could not "
                        f"take the session ({exc}).")
         return None
+
+    def _report_later(self, saved: list[str], failed: list[str]) -> None:
+        for what in saved:
+            self._emit(EventType.INFO, f"The records were free again: {what} is in them now.")
+        for what in failed:
+            self._emit(EventType.ERROR, f"The records could not take {what}; `glutefire recover` adds it later.")
 
     def _note_in_recording(self, text: str) -> None:
         """An event row in the recording under way (person or references changed mid-recording)."""
@@ -1063,6 +1093,8 @@ class SessionController:
         """What a view paints now (cheap: the newest display bins and a cached analysis snapshot)."""
         self.poll()
         self._poll_practice()
+        if self._later.pending and self._store is not None:
+            self._report_later(*self._later.retry(self._store))
         if self._restart_analysis and self.stream is not None:
             self._restart_analysis = False
             self._new_analysis()
@@ -1129,6 +1161,8 @@ class SessionController:
         """End the session and close the records when this controller opened them (a store
         handed in belongs to the caller)."""
         self.disconnect()
+        if self._later.pending and self._store is not None:
+            self._report_later(*self._later.flush(self._store))
         if self._store is not None and self._owns_store:
             self._store.close()
             self._store = None

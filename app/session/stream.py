@@ -21,6 +21,7 @@ from app.dsp.firing import DEFAULT_THRESHOLD_UV
 from app.dsp.ring import RingBuffer
 from app.dsp.worker import DspWorker, ProcessedBlock
 from app.storage.recorder import CsvRecorder, RecordingInfo
+from app.storage.writer import BackgroundWriter
 
 RING_SECONDS = 30.0
 
@@ -42,6 +43,21 @@ class StreamStatus:
     recorder_error: str | None
     dsp_error: str | None
     analysis_error: str | None = None  # a consumer of the DSP thread failed; the rest (recording) goes on
+    #: samples the processing was too slow to take from the 30 s input ring (a gap in the recording)
+    overrun_samples: int = 0
+    #: seconds received but not yet on the disk (a slow disk; the recording catches up)
+    disk_backlog_s: float = 0.0
+
+    def loss_text(self) -> str:
+        """What was lost and why, for the status bar: every kind of loss counted, none hidden."""
+        text = f"{self.lost_packets} packets lost · {self.lost_samples} samples missing"
+        if self.malformed:
+            text += f" · {self.malformed} damaged skipped"
+        if self.overrun_samples:  # the computer was too busy for longer than the 30 s buffer
+            text += f" · {self.overrun_samples / self.sample_rate_hz:.1f} s lost: the computer fell behind"
+        if self.disk_backlog_s >= 2.0:
+            text += f" · the disk is {self.disk_backlog_s:.0f} s behind (catching up, nothing lost)"
+        return text
 
 
 class LiveStream:
@@ -67,6 +83,7 @@ class LiveStream:
             signal_kind=source.signal_kind,
         )
         self.recorder: CsvRecorder | None = None
+        self._writer: BackgroundWriter | None = None
         self._rec_lock = threading.Lock()
         #: called on the source's thread for each rare event (the window turns it into a Qt signal)
         self.event_listeners: list[Callable[[SourceEvent], None]] = []
@@ -143,7 +160,8 @@ class LiveStream:
             start = self.worker.processed_samples
             rec = CsvRecorder(path, info, start_index=start)
             stop = None if max_samples is None else start + max_samples
-            self._gate = _Window(rec, start, stop)
+            self._writer = BackgroundWriter(rec.write, self.fs)  # a slow disk never stalls the DSP
+            self._gate = _Window(self._writer, start, stop)
             self.recorder = rec
             self.worker.add_sink(self._gate)
         return rec
@@ -153,6 +171,11 @@ class LiveStream:
         if rec is None:
             return None
         self.worker.remove_sink(self._gate)
+        if self._writer is not None:
+            self._writer.close()  # everything handed over reaches the file before its closing line
+            if self._writer.error and rec.error is None:
+                rec.error = self._writer.error
+            self._writer = None
         self.recorder = None
         battery = self.source.stats.battery_percent
         if battery is not None:
@@ -169,7 +192,9 @@ class LiveStream:
     def status(self) -> StreamStatus:
         st = self.source.stats
         rec = self.recorder
+        writer = self._writer
         err = self.worker.error
+        rec_error = (rec.error or (writer.error if writer else None)) if rec else None
         return StreamStatus(
             source=self.source.name,
             sample_rate_hz=self.fs,
@@ -181,10 +206,12 @@ class LiveStream:
             battery_percent=st.battery_percent,
             recording=str(rec.path) if rec else None,
             recorded_s=rec.duration_s if rec else 0.0,
-            recorder_error=rec.error if rec else None,
+            recorder_error=rec_error,
             dsp_error=f"{type(err).__name__}: {err}" if err else None,
             analysis_error=(f"Part of the live analysis stopped ({self.worker.sink_error}); the recording goes on."
                             if self.worker.sink_error else None),
+            overrun_samples=self.worker.overrun_samples,
+            disk_backlog_s=writer.backlog_s if writer is not None else 0.0,
         )
 
     def wait_samples(self, n: int, timeout: float) -> bool:
@@ -200,7 +227,7 @@ class LiveStream:
 class _Window:
     """Sink adapter passing only samples in [start, stop) to the recorder."""
 
-    def __init__(self, recorder: CsvRecorder, start: int, stop: int | None) -> None:
+    def __init__(self, recorder: Callable[[ProcessedBlock], None], start: int, stop: int | None) -> None:
         self.recorder = recorder
         self.start = start
         self.stop = stop
@@ -221,7 +248,7 @@ class _Window:
                 block.envelope[:, i:j],
                 tuple(c for c in block.crossings if lo <= c.index < hi),
             )
-        self.recorder.write(block)
+        self.recorder(block)
 
 
 class RawCollector:

@@ -8,6 +8,7 @@ never arrived (link outage, lost packet); time keeps running across them.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 
 from app.analysis.mvic import MvicReference
@@ -95,3 +96,40 @@ def parse_mvic(text: str) -> dict[str, MvicReference]:
         label = label.strip()  # the file does not carry the test position: the muscle's usual one
         out[label] = MvicReference(label, value, method, window, count, fraction, when, mvic_position(label))
     return out
+
+
+#: what makes a spreadsheet run a cell as a formula (OWASP "CSV injection"): = + - @, and a tab or
+#: CR before them
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_SPLITS = re.compile(r"([,;\t])")
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def safe_cell(text: str) -> str:
+    """A text cell a spreadsheet shows as text: one starting like a formula gets a leading ' (as
+    spreadsheets expect for literal text). Numbers ("-3.5") are left as they are."""
+    stripped = text.lstrip(" ")
+    if stripped[:1] in FORMULA_START and not _is_number(stripped):
+        return "'" + text
+    return text
+
+
+def safe_text(text: str, first: bool = True) -> str:
+    """Text on one line in which no piece is a formula when a spreadsheet splits it at commas,
+    semicolons or tabs (even inside quotes: a ';'-splitting spreadsheet ignores a quote that does
+    not start its field). ``first=False`` leaves the first piece (after ``# key:``) as it is."""
+    parts = _SPLITS.split(" ".join(str(text).split()))
+    return "".join(p if i % 2 or (i == 0 and not first) else safe_cell(p) for i, p in enumerate(parts))
+
+
+def safe_meta(value: str) -> str:
+    """A metadata value: one line, no formula in any cell of its ``# key: value`` line (a patch
+    named "x,=cmd|…")."""
+    return safe_text(value, first=False)

@@ -56,3 +56,22 @@ def make_private(path: Path) -> None:
             os.chmod(path, FILE_MODE)
     except OSError:
         pass
+
+
+def write_private_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` owner-only and whole or not at all: a temporary file next to
+    it, fsync'd, then renamed over it (a full disk leaves no half report). Raises ``OSError``."""
+    tmp = path.with_name(path.name + ".part")
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except OSError:
+        try:
+            tmp.unlink(missing_ok=True)
+        except OSError:
+            pass
+        raise

@@ -94,8 +94,9 @@ class CsvRecorder:
             ),
             *i.extra,
         ]
-        # a value never breaks the line structure (a device named "a\nb" would end the metadata)
-        lines = [f"# {k}: {' '.join(str(v).split())}\n" for k, v in meta]
+        # a value never breaks the line structure (a device named "a\nb" would end the metadata),
+        # nor puts a formula in a cell when a spreadsheet splits the line at its commas
+        lines = [f"# {k}: {fmt.safe_meta(str(v))}\n" for k, v in meta]
         lines.append(",".join(fmt.header(i.labels, i.units)) + "\n")
         self._write("".join(lines))
 
@@ -134,8 +135,9 @@ class CsvRecorder:
             if c.index >= self._start_index:
                 word = "above target" if c.rising else "below target"
                 events.setdefault(c.index - start, []).append(f"{self.info.labels[c.channel]} {word}")
-        with self._lock:
-            pending, self._pending_events = self._pending_events, []
+        with self._lock:  # an event for a sample not yet processed waits for the block holding it
+            pending = [e for e in self._pending_events if e[0] is None or e[0] < start + n]
+            self._pending_events = [e for e in self._pending_events if not (e[0] is None or e[0] < start + n)]
         for idx, text in pending:
             pos = 0 if idx is None else min(max(idx - start, 0), n - 1)
             events.setdefault(pos, []).append(text)
@@ -190,9 +192,7 @@ class CsvRecorder:
 def _quote(text: str) -> str:
     """An events cell: one line, never run as a spreadsheet formula (a leading = + - @ gets a
     ' as spreadsheets expect for text; OWASP "CSV injection"), quoted as RFC 4180 asks."""
-    text = " ".join(text.split())
-    if text[:1] in ("=", "+", "-", "@"):
-        text = "'" + text
-    if any(c in text for c in ',"'):
+    text = fmt.safe_text(text)
+    if any(c in text for c in ',;"'):  # (a ';' too: spreadsheets in comma-decimal locales split there)
         return '"' + text.replace('"', '""') + '"'
     return text

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from app.errors import UserError
+from app.storage.csvformat import safe_text
 from app.storage.private import open_private
 
 COLUMNS = ("exercise", "set", "rep", "side", "start_s", "end_s", "probe", "feedback", "glute_led", "lead_ms",
@@ -34,8 +35,7 @@ def _cell(v: Any) -> str:
     if isinstance(v, (int, float)):
         return str(v)
     text = " ".join(str(x) for x in v) if isinstance(v, (list, tuple)) else str(v)
-    # a text cell a spreadsheet would run as a formula (OWASP "CSV injection") is quoted as text
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    return safe_text(text)  # a text cell a spreadsheet would run as a formula is kept as text
 
 
 def rep_rows(practice: Sequence[Mapping[str, Any]]) -> list[dict[str, str]]:

@@ -182,6 +182,17 @@ class Store:
             raise UserError(f"Cannot open the records at {self.path}: {exc.strerror or exc}.") from None
 
     @contextmanager
+    def patience(self, seconds: float) -> Iterator[None]:
+        """Wait at most ``seconds`` for another program's write lock in this block (the window's
+        thread must not stand still for the usual 30 s); raises ``sqlite3.OperationalError``
+        ("database is locked") after that."""
+        self._db.execute(f"PRAGMA busy_timeout = {int(seconds * 1000)}")
+        try:
+            yield
+        finally:
+            self._db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+
+    @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
         """One write transaction holding the write lock from its start (waits for another writer)."""
         self._db.execute("BEGIN IMMEDIATE")

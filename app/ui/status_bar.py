@@ -93,7 +93,4 @@ class SessionStatusBar(QStatusBar):
         battery = f" · battery {st.battery_percent}%" if st.battery_percent is not None else ""
         self.source.setText(st.source + battery)
         self.rate.setText(f"{st.sample_rate_hz:g} Hz (receiving {st.effective_rate_hz:.0f})")
-        lost = f"{st.lost_packets} packets lost · {st.lost_samples} samples missing"
-        if st.malformed:
-            lost += f" · {st.malformed} damaged skipped"
-        self.lost.setText(lost)
+        self.lost.setText(st.loss_text())

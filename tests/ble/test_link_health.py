@@ -119,3 +119,30 @@ def test_malformed_payloads_counted_and_skipped(ble_loop, fake_bluez, tmp_path):
     r = load_recording(tmp_path / "noisy.csv")
     np.testing.assert_array_equal(r.data[0], counts[0])
     assert stream.status().malformed == 2
+
+
+@pytest.mark.parametrize("drift", [1.01, 0.99])
+def test_a_device_clock_one_percent_fast_or_slow_loses_nothing_and_shows_its_rate(ble_loop, fake_bluez, tmp_path,
+                                                                                   drift):
+    """Issue 12: a patch's crystal is off (±1 %, within what cheap boards do): it sends 1 % more or
+    fewer samples per host second. Every sample is recorded in order, none is taken as lost, no
+    gap is invented, and the rate actually received (what the status bar shows) tells the drift."""
+    fs, n_ch = 2000, 8
+    per = openpatch.frames_per_packet(n_ch)
+    counts = np.random.default_rng(11).integers(-32000, 32000, size=(n_ch, fs * 8))
+    pkts = encoders.openpatch_packets(counts, fs, 0.25)
+    address = "AA:00:00:00:01:0" + ("5" if drift > 1 else "6")
+    state = openpatch_device(fake_bluez, address, f"Drift{drift}", pkts, drift * fs / per)
+    path = tmp_path / "drift.csv"
+    src, stream, rec = start_recording(ble_loop, f"Drift{drift}", path)
+    time.sleep(4.0)
+    measured = src.stats.effective_rate_hz() / fs
+    assert wait(lambda: state["future"] is not None and state["future"].done(), 40)
+    assert wait(lambda: rec.rows >= counts.shape[1], 10)
+    stream.stop()
+    assert src.stats.lost_samples == 0 and src.stats.lost_packets == 0 and src.stats.malformed == 0
+    assert stream.worker.overrun_samples == 0
+    r = load_recording(path)
+    assert r.data.shape[1] == counts.shape[1]
+    np.testing.assert_allclose(r.data, counts * 0.25, atol=5e-4)
+    assert abs(measured - drift) < 0.006, measured  # the drift is visible, not hidden

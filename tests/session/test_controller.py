@@ -352,3 +352,53 @@ def test_one_goal_tone_per_contraction_even_hovering_at_the_goal(ctl):
         time.sleep(0.8)
     goals = [e for e in ctl.events.items if e.type is EventType.GOAL]
     assert 1 <= len(goals) <= 4  # at most one per squeeze, plus a dip after the ramp at worst
+
+
+def _hold_the_write_lock(path):  # type: ignore[no-untyped-def]
+    """Another program writing to the records (a second window, ``glutefire`` in a terminal)."""
+    import sqlite3
+
+    other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")
+    return other
+
+
+@pytest.mark.parametrize("busy_from", ["record", "stop"])
+def test_records_busy_in_another_program_never_stall_the_window_nor_lose_the_session(ctl, store, busy_from):
+    """Issue 12: a locked database at Stop blocked the window's thread for the 30 s busy timeout
+    (and, before, lost the session row silently). Now the write waits half a second, is kept, said,
+    and lands once the records are free; nothing is written twice."""
+    ctl._later.retry_every_s = 0.05
+    ctl.connect(SimulatedChoice(LABELS, seed=2))
+    other = _hold_the_write_lock(store.path) if busy_from == "record" else None
+    t0 = time.monotonic()
+    path = ctl.start_recording()
+    assert ctl.wait_samples(ctl.stream.worker.processed_samples + 500, 5)
+    if other is None:
+        other = _hold_the_write_lock(store.path)
+    saved = ctl.stop_recording()
+    took = time.monotonic() - t0
+    assert took < 10.0, took  # (the busy timeout is 30 s: the window would stand still that long)
+    assert saved is not None and saved.session_id is None and load_recording(path).duration_s > 0.4
+    said = [e.message for e in ctl.events.items if e.type is EventType.INFO]
+    assert any("records are busy" in m for m in said), said
+    other.execute("COMMIT")
+    other.close()
+    time.sleep(0.1)
+    ctl.frame()
+    (session,) = store.all_sessions()
+    assert session.csv_path == str(path.resolve()) and not session.summary.get("in_progress")
+    assert "channels" in session.summary or session.summary  # the live figures, not the placeholder
+    assert any("is in them now" in e.message for e in ctl.events.items if e.type is EventType.INFO)
+
+
+def test_records_still_busy_when_the_session_closes_wait_then(ctl, store):
+    ctl.connect(SimulatedChoice(LABELS, seed=2))
+    path = ctl.start_recording()
+    assert ctl.wait_samples(ctl.stream.worker.processed_samples + 300, 5)
+    other = _hold_the_write_lock(store.path)
+    ctl.stop_recording()
+    threading.Timer(1.0, lambda: (other.execute("COMMIT"), other.close())).start()
+    ctl.close()  # waits (the full patience) rather than leave the session unfinished
+    (session,) = store.all_sessions()
+    assert session.csv_path == str(path.resolve()) and not session.summary.get("in_progress")

@@ -1,0 +1,86 @@
+"""Writes to the records that wait for a busy database instead of making the window wait.
+
+SQLite lets one program write at a time; another (``glutefire`` in a terminal, a second window, a
+backup tool) may hold the lock for seconds. The window's thread gives a write ``quick_s``; if the
+records are still busy the write is kept here and tried again every ``retry_every_s`` (from the
+frame loop, each try as short), and once more with the full patience when the session closes.
+Nothing is lost meanwhile: the recording is on disk, and its session row was opened at Record
+(``in_progress``), so even a crash before the retry leaves it for ``glutefire recover``.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from app.storage.store import BUSY_TIMEOUT_S, Store
+
+Write = Callable[[Store], int]
+
+
+def _busy(exc: sqlite3.OperationalError) -> bool:
+    text = str(exc).lower()
+    return "locked" in text or "busy" in text
+
+
+@dataclass
+class _Pending:
+    what: str  # for the sentence: "the session of /path/x.csv"
+    write: Write
+
+
+class RecordsLater:
+    """The records writes that found the database busy, in the order they were made."""
+
+    def __init__(self, quick_s: float = 0.5, retry_every_s: float = 2.0) -> None:
+        self.quick_s = quick_s
+        self.retry_every_s = retry_every_s
+        self._pending: list[_Pending] = []
+        self._next_try = 0.0
+
+    @property
+    def pending(self) -> int:
+        return len(self._pending)
+
+    def write(self, store: Store, what: str, write: Write) -> int | None:
+        """``write(store)`` now, or None when the records stay busy for ``quick_s`` (then it is
+        kept for later, after any earlier one: their order is kept)."""
+        if not self._pending:
+            try:
+                with store.patience(self.quick_s):
+                    return write(store)
+            except sqlite3.OperationalError as exc:
+                if not _busy(exc):
+                    raise
+        self._pending.append(_Pending(what, write))
+        self._next_try = time.monotonic() + self.retry_every_s
+        return None
+
+    def retry(self, store: Store, patience_s: float = 0.05, force: bool = False) -> tuple[list[str], list[str]]:
+        """Try the kept writes (due ones, or all with ``force``): (saved, failed) sentences' subjects."""
+        if not self._pending or (not force and time.monotonic() < self._next_try):
+            return [], []
+        saved: list[str] = []
+        failed: list[str] = []
+        while self._pending:
+            job = self._pending[0]
+            try:
+                with store.patience(patience_s):
+                    job.write(store)
+            except sqlite3.OperationalError as exc:
+                if _busy(exc):
+                    self._next_try = time.monotonic() + self.retry_every_s
+                    break
+                failed.append(f"{job.what} ({exc})")
+            except Exception as exc:  # the person was deleted meanwhile, the file replaced…
+                failed.append(f"{job.what} ({exc})")
+            else:
+                saved.append(job.what)
+            self._pending.pop(0)
+        return saved, failed
+
+    def flush(self, store: Store) -> tuple[list[str], list[str]]:
+        """Everything kept, with the full patience (closing the session)."""
+        return self.retry(store, BUSY_TIMEOUT_S, force=True)

@@ -321,6 +321,10 @@ def _load_own(p: Path, meta: dict[str, str], header: list[str], lines: Iterator[
         raise UserError(f"{p} looks like a GluteFire CSV but its first column is not {fmt.TIME_COLUMN}.")
     raw_idx = [i for i, n in enumerate(names) if i > 0 and fmt.ENV_INFIX not in n]
     env_idx = [i for i, n in enumerate(names) if fmt.ENV_INFIX in n]
+    unnamed = [names[i] for i in raw_idx if not all(names[i].rpartition("_")[::2])]
+    if unnamed:  # (found by fuzzing: an empty column name)
+        raise UserError(f"The column {unnamed[0]!r} of {p} is not a channel name with its unit "
+                        "(such as gluteus_maximus_L_uV).")
     with_env = envelope and len(env_idx) == len(raw_idx)
     keep = [0, *raw_idx, *(env_idx if with_env else [])]
     table = _Table(p, keep, _line_bound(p))

@@ -103,3 +103,24 @@ def test_a_csv_without_reps_is_one_sentence(tmp_path, capsys):
     flat.write_text("time_s,gluteus_maximus_L_uV\n" + "".join(f"{i / 1000:.3f},{(i % 7) - 3}\n" for i in range(5000)))
     assert main(["report", str(flat), "--out", str(tmp_path / "x.pdf"), "--db", str(tmp_path / "r.sqlite3")]) == 2
     assert "has no reps to report" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("name, content, said", [
+    ("empty.csv", b"", "contains no samples"),
+    ("binary.csv", bytes(range(256)) * 8, "is a binary file"),
+    ("nan.csv", b"time,a\n0,1\n0.001,nan\n0.002,nan\n", "has no reps to report"),
+    ("backwards.csv", b"time,a\n0,1\n0.002,2\n0.001,3\n", "not in time order"),
+    ("absurd.csv", b"# sample_rate_hz: 1e308\n1\n2\n", "a surface-EMG recording has 10 to 100000 Hz"),
+    ("utf16.csv", "time,a\n0,1\n0.001,2\n0.002,3\n".encode("utf-16"), "has no reps to report"),
+    ("commas.csv", b"1,5\n2,5\n3,5\n", "ambiguous"),
+    ("torn.csv", b"# format: glutefire-csv 1\n# sample_rate_hz: 1000\ntime_s,a_uV,a_env_uV,events\n0.000,1.0,1", "no samples"),
+])
+def test_a_broken_file_for_a_report_is_one_sentence(tmp_path, capsys, name, content, said):
+    """Issue 12: the files that break readers (empty, binary, NaN-filled, backwards time, absurd
+    rate, UTF-16, wrong delimiter, torn) are one sentence and exit 2 for ``report`` as for ``analyze``."""
+    path = tmp_path / name
+    path.write_bytes(content)
+    assert main(["report", str(path), "--out", str(tmp_path / "x.pdf"), "--db", str(tmp_path / "r.sqlite3")]) == 2
+    err = capsys.readouterr().err
+    assert said in err and "Traceback" not in err and err.count("\n") == 1, err
+    assert not (tmp_path / "x.pdf").exists()

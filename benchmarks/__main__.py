@@ -10,9 +10,9 @@ import importlib
 import json
 import sys
 
-from benchmarks.results_file import merge
+from benchmarks.results_file import merge, write_top_level
 
-ALL = ["dsp", "display", "latency", "sound", "feedback", "memory", "analysis", "records"]
+ALL = ["app", "dsp", "display", "latency", "sound", "feedback", "memory", "analysis", "records"]
 
 
 def main(argv: list[str]) -> int:
@@ -29,6 +29,7 @@ def main(argv: list[str]) -> int:
             continue
         merge(name, result)
         print(json.dumps(result, indent=2), flush=True)
+    write_top_level()
     return 0
 
 

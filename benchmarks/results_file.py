@@ -25,6 +25,15 @@ def merge(key: str, numbers: dict[str, Any]) -> None:
     RESULTS.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
 
 
+def write_top_level() -> None:
+    """The summary keys (``summary.top_level``) next to the sections they come from."""
+    from benchmarks.summary import top_level
+
+    data = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    data.update(top_level(data))
+    RESULTS.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
+
+
 def rss_mb() -> float:
     """Resident set size of this process in MB (Linux /proc; 0 elsewhere)."""
     try:

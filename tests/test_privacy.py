@@ -174,9 +174,9 @@ def test_no_text_cell_of_a_recording_or_a_rep_table_is_a_formula(tmp_path):
     import numpy as np
 
     from app.dsp.worker import ProcessedBlock
-    from app.storage.rep_csv import write_rep_csv
     from app.storage.reader import load_recording
     from app.storage.recorder import CsvRecorder, RecordingInfo
+    from app.storage.rep_csv import write_rep_csv
 
     extra = tuple((f"k{i}", v) for i, v in enumerate(HOSTILE)) + (("person", HOSTILE[5]), ("exercise", HOSTILE[6]))
     info = RecordingInfo(labels=("gluteus_maximus_L",), units=("uV",), sample_rate_hz=100.0, device=HOSTILE[5],

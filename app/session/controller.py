@@ -1089,6 +1089,11 @@ class SessionController:
         return True
 
     # -- the frame --------------------------------------------------------------------------------
+    def newest_sample(self) -> int:
+        """How many samples the DSP has processed (cheap: a view asks it every few ms)."""
+        stream = self.stream
+        return stream.worker.processed_samples if stream is not None else -1
+
     def frame(self, n_bins: int = DISPLAY_BINS_PER_WINDOW) -> Frame:
         """What a view paints now (cheap: the newest display bins and a cached analysis snapshot)."""
         self.poll()

@@ -171,6 +171,8 @@ class Store:
             make_private_dir(self.path.parent)
             if not self.path.exists():  # created owner-only (SQLite gives its -wal/-shm the same mode)
                 open_private(self.path, "a").close()
+            else:
+                self._look_before_writing()
             # autocommit mode: every write below is an explicit BEGIN IMMEDIATE transaction
             self._db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
             self._db.execute("PRAGMA foreign_keys = ON")
@@ -180,6 +182,23 @@ class Store:
             raise UserError(f"{self.path} is not a GluteFire database ({exc}).") from None
         except OSError as exc:
             raise UserError(f"Cannot open the records at {self.path}: {exc.strerror or exc}.") from None
+
+    def _look_before_writing(self) -> None:
+        """Read an existing file first, without writing: a broken or newer file is refused
+        untouched (opening it for writing would already switch it to WAL or add tables), so it
+        stays as it was for recovery or for the newer GluteFire."""
+        if self.path.stat().st_size == 0:
+            return
+        ro = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            tables = {r[0] for r in ro.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            if "schema_version" in tables:
+                row = ro.execute("SELECT version FROM schema_version").fetchone()
+                if row is not None and int(row[0]) > SCHEMA_VERSION:
+                    raise UserError(f"{self.path} was written by a newer GluteFire (schema {int(row[0])}); "
+                                    "update GluteFire.")
+        finally:
+            ro.close()
 
     @contextmanager
     def patience(self, seconds: float) -> Iterator[None]:

@@ -579,3 +579,54 @@ def test_a_read_only_recordings_folder_is_a_message_and_the_stream_goes_on(qtbot
     qtbot.wait(300)
     assert win.frames > frames  # still streaming
     win.disconnect_source()
+
+
+def test_frames_follow_new_data_at_most_at_the_display_rate(window, qtbot):
+    """Issue 13: the window paints when new samples were processed (no tick wait), at most about
+    60 times a second, and only every 100 ms when nothing new arrives (no wasted frames)."""
+    window.connect_source()
+    qtbot.wait(500)
+    frames = window.frames
+    qtbot.wait(1000)
+    streaming = window.frames - frames
+    assert 35 <= streaming <= 75, streaming
+    window.controller.stream.source.stop()  # the patch goes quiet
+    qtbot.wait(200)
+    frames = window.frames
+    qtbot.wait(1000)
+    quiet = window.frames - frames
+    assert quiet <= 15 and quiet < streaming / 3, (quiet, streaming)
+
+
+@pytest.mark.parametrize("content", [b"this is not sqlite" * 100, b"SQLite format 3\x00" + b"\x00" * 50, "newer"])
+def test_a_broken_or_newer_records_file_opens_the_window_says_so_and_records(qtbot, qsettings, tmp_path, content):
+    """Issue 12: garbage, truncated or newer-version records must not stop the window: it opens,
+    says what is wrong, leaves the file as it is (for recovery) and records without it."""
+    import sqlite3
+
+    from app.storage.store import default_path
+
+    db = default_path()
+    db.parent.mkdir(parents=True, exist_ok=True)
+    if content == "newer":
+        con = sqlite3.connect(db)
+        con.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
+        con.execute("INSERT INTO schema_version VALUES (99)")
+        con.commit()
+        con.close()
+    else:
+        db.write_bytes(content)
+    before = db.read_bytes()
+    configure_pyqtgraph()
+    win = MainWindow(settings=qsettings, recordings_dir=tmp_path / "rec", seed=3)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitUntil(lambda: win.banner.isVisible(), timeout=2000)  # said when the window opens
+    assert "GluteFire" in win.banner.text() and "Traceback" not in win.banner.text()
+    win.connect_source()
+    win.start_recording(tmp_path / "anyway.csv")
+    qtbot.wait(400)
+    win.stop_recording()
+    assert load_recording(tmp_path / "anyway.csv").duration_s > 0.2
+    assert db.read_bytes() == before
+    win.disconnect_source()

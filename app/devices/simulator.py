@@ -44,7 +44,7 @@ class SimulatedPatch(Source):
         sample_rate_hz: float = DEFAULT_RATE_HZ,
         scenario: str = DEFAULT_SCENARIO,
         seed: int | None = None,
-        block_ms: float = 10.0,  # a notification per BLE connection event (7.5-15 ms)
+        block_ms: float = 20.0,
         speed: float = 1.0,
         artefacts: Artefacts | None = None,
         persona_key: str = DEFAULT_PERSONA,

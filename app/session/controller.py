@@ -27,6 +27,7 @@ import datetime as _dt
 import logging
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
@@ -80,6 +81,7 @@ class SimulatedChoice:
     seed: int | None = None
     speed: float = 1.0
     persona: str = DEFAULT_PERSONA  # who follows the prompts (app.devices.personas)
+    block_ms: float = 20.0  # packet length (the window uses 10 ms, a BLE connection interval)
 
     @property
     def exercise(self) -> str:
@@ -87,7 +89,7 @@ class SimulatedChoice:
 
     def make(self) -> Source:
         return SimulatedPatch(labels=self.labels, sample_rate_hz=self.sample_rate_hz, scenario=self.scenario,
-                              seed=self.seed, speed=self.speed, persona_key=self.persona)
+                              seed=self.seed, speed=self.speed, persona_key=self.persona, block_ms=self.block_ms)
 
 
 @dataclass(frozen=True)
@@ -239,6 +241,7 @@ class Frame:
     contact_progress: float | None = None  # 0..1 while the contact check measures
     source_name: str = ""
     practice: PracticeState | None = None  # the protocol under way (or just finished)
+    shown_sample: int = -1  # the stream sample the traces end at (for the delay meter)
 
     @property
     def streaming(self) -> bool:
@@ -1094,6 +1097,13 @@ class SessionController:
         stream = self.stream
         return stream.worker.processed_samples if stream is not None else -1
 
+    def delay_s(self, shown_sample: int) -> float | None:
+        """Seconds since the packet holding ``shown_sample`` (the newest sample a frame shows)
+        arrived: the end-to-end delay the person sees, measured by the app itself."""
+        stream = self.stream
+        at = stream.arrived_at(shown_sample) if stream is not None and shown_sample > 0 else None
+        return None if at is None else time.perf_counter() - at
+
     def frame(self, n_bins: int = DISPLAY_BINS_PER_WINDOW) -> Frame:
         """What a view paints now (cheap: the newest display bins and a cached analysis snapshot)."""
         self.poll()
@@ -1141,6 +1151,7 @@ class SessionController:
             contact_progress=contact.progress if contact is not None else None,
             source_name=stream.source.name,
             practice=shown.state() if shown is not None else None,
+            shown_sample=end * worker.display_bin,
         )
 
     def _channel_bases(self, stream: LiveStream) -> list[ChannelFrame]:

@@ -7,9 +7,11 @@ happens on the DSP thread. Shutdown order: stop source -> drain DSP -> close rec
 
 from __future__ import annotations
 
+import bisect
 import os
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -88,12 +90,22 @@ class LiveStream:
         #: called on the source's thread for each rare event (the window turns it into a Qt signal)
         self.event_listeners: list[Callable[[SourceEvent], None]] = []
         self.running = False
+        #: (samples received up to this block, its arrival time): the delay meter's clock
+        self._arrivals: deque[tuple[int, float]] = deque(maxlen=1024)
 
     # -- source callbacks (source thread) -----------------------------------------------------
     def _on_block(self, block: Block) -> None:
         if block.lost_before:
             self.ring.write_gap(block.lost_before)
         self.ring.write(block.data)
+        self._arrivals.append((self.ring.total, time.perf_counter()))
+
+    def arrived_at(self, sample: int) -> float | None:
+        """When the block holding stream sample ``sample - 1`` arrived (``time.perf_counter``), or
+        None when it is no longer remembered (the newest ~10 s are)."""
+        arrivals = list(self._arrivals)  # (a copy: the source thread appends meanwhile)
+        i = bisect.bisect_left(arrivals, (sample, -1.0))
+        return arrivals[i][1] if i < len(arrivals) else None
 
     def _on_event(self, event: SourceEvent) -> None:
         for listener in list(self.event_listeners):

@@ -282,6 +282,7 @@ class MainWindow(QMainWindow):
         """One display frame: the controller's newest ``Frame``, painted."""
         frame = self.controller.frame()
         self.channels.show_frame(frame)
+        self.status.note_delay(self.controller.delay_s(frame.shown_sample))
         if frame.analysis is not None and frame.analysis is not self._snap:
             self.show_snapshot(frame.analysis)
         self.routine.show_frame(frame)

@@ -8,6 +8,9 @@ losses and recording are permanent widgets that stay visible.
 
 from __future__ import annotations
 
+import statistics
+from collections import deque
+
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QLabel, QSizePolicy, QStatusBar, QWidget
 
@@ -15,6 +18,9 @@ from app.session.controller import Frame
 from app.session.stream import StreamStatus
 
 RECORDING_STYLE = "color: #b91c1c; font-weight: 600;"
+#: above this end-to-end delay feedback stops feeling immediate (a patch's long BLE connection
+#: interval, or a busy computer): the meter warns
+DELAY_WARN_S = 0.100
 
 
 class ElidedLabel(QLabel):
@@ -54,13 +60,35 @@ class SessionStatusBar(QStatusBar):
         self.rate = QLabel()
         self.lost = QLabel()
         self.rec = QLabel("Not recording")
-        for w in (self.source, self.rate, self.lost, self.rec):
+        self.delay = QLabel()
+        self.delay.setToolTip("How old the newest sample on screen is when its frame is drawn "
+                              "(packet arrival to frame)")
+        self._delays: deque[float] = deque(maxlen=60)
+        for w in (self.source, self.rate, self.lost, self.delay, self.rec):
             w.setContentsMargins(8, 0, 8, 0)
             self.addPermanentWidget(w)
         self._clear = QTimer(self)
         self._clear.setSingleShot(True)
         self._clear.timeout.connect(lambda: self.message.set_full_text(""))
         self._last: tuple[object, ...] = ()
+
+    def note_delay(self, delay_s: float | None) -> None:
+        """One frame's delay (``SessionController.delay_s``); shown as the median of the last 60."""
+        if delay_s is not None:
+            self._delays.append(delay_s)
+
+    def _show_delay(self, streaming: bool) -> None:
+        if not streaming or not self._delays:
+            self.delay.setText("")
+            self._delays.clear()
+            return
+        ms = statistics.median(self._delays) * 1000
+        if ms > DELAY_WARN_S * 1000:
+            self.delay.setText(f"⚠ delay {ms:.0f} ms: a slow link or a busy computer")
+            self.delay.setStyleSheet(RECORDING_STYLE)
+        else:
+            self.delay.setText(f"delay {ms:.0f} ms")
+            self.delay.setStyleSheet("")
 
     def say(self, text: str, ms: int = 6000) -> None:
         """A passing message (it never hides the figures on the right)."""
@@ -69,6 +97,7 @@ class SessionStatusBar(QStatusBar):
 
     def show_frame(self, frame: Frame) -> None:
         st = frame.status
+        self._show_delay(st is not None)
         rec = frame.recording
         key = (frame.state, st, rec.path if rec else None, round(rec.seconds, 1) if rec else None)
         if key == self._last:

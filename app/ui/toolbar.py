@@ -90,7 +90,9 @@ class SourceBox(QComboBox):
     def choice(self, labels: tuple[str, ...], scenario: str, rate: int, seed: int | None) -> SourceChoice:
         """What Connect connects to."""
         if self.simulated:
-            return SimulatedChoice(labels, rate, scenario, seed, persona=self.prefs.persona())
+            # 10 ms packets, as a patch notifies once per BLE connection event (7.5-15 ms): with
+            # 20 ms packets the traces could move only 50 times a second (docs/performance.md)
+            return SimulatedChoice(labels, rate, scenario, seed, persona=self.prefs.persona(), block_ms=10.0)
         address, protocol, name = str(self.currentData())[4:].split("|")
         return BluetoothChoice(address, protocol or None, labels, name)
 

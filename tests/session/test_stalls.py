@@ -60,7 +60,7 @@ def test_a_disk_stalled_for_two_seconds_neither_freezes_the_feedback_nor_loses_s
     assert _wait(lambda: stream.status().disk_backlog_s < 0.2, 5)
     stream.stop()
     assert rec.error is None and stream.worker.overrun_samples == 0
-    _complete(tmp_path / "slow-disk.csv", 1000, 3.5)
+    _complete(tmp_path / "slow-disk.csv", 1000, 3.0)
 
 
 def test_a_slow_step_of_the_live_analysis_delays_but_loses_nothing(tmp_path):
@@ -106,3 +106,16 @@ def test_a_stall_longer_than_the_buffer_is_counted_shown_and_written_as_a_gap(tm
     gap = int(np.isnan(rec.data[0]).sum())
     assert gap == lost  # time kept running: the lost samples are empty rows, not a silent splice
     assert "fell behind" in stream.status().loss_text()
+
+
+def test_the_stream_remembers_when_each_sample_arrived():
+    stream = _stream()
+    stream.start()
+    assert _wait(lambda: stream.ring.total > 500, 5)
+    newest = stream.ring.total
+    at = stream.arrived_at(newest)
+    assert at is not None and 0 <= time.perf_counter() - at < 1.0
+    assert stream.arrived_at(newest + 10**6) is None  # not arrived yet
+    early = stream.arrived_at(1)
+    assert early is not None and early <= at
+    stream.stop()

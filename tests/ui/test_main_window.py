@@ -630,3 +630,21 @@ def test_a_broken_or_newer_records_file_opens_the_window_says_so_and_records(qtb
     assert load_recording(tmp_path / "anyway.csv").duration_s > 0.2
     assert db.read_bytes() == before
     win.disconnect_source()
+
+
+def test_the_status_bar_shows_the_delay_and_warns_when_it_is_long(window, qtbot, monkeypatch):
+    """Issue 13: the delay the person sees (packet arrival -> frame) is on screen; above 100 ms
+    (a patch's long connection interval, a busy computer) it warns."""
+    import re
+
+    window.connect_source()
+    qtbot.wait(1500)
+    window.update_status()
+    m = re.fullmatch(r"delay (\d+) ms", window.status.delay.text())
+    assert m is not None and 0 < int(m.group(1)) < 100, window.status.delay.text()
+    monkeypatch.setattr(window.controller, "delay_s", lambda shown: 0.25)
+    qtbot.wait(1500)
+    window.update_status()
+    assert window.status.delay.text().startswith("⚠ delay 250 ms")
+    window.disconnect_source()
+    assert window.status.delay.text() == ""

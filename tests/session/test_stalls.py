@@ -36,6 +36,23 @@ def _complete(path, fs: int, seconds: float) -> None:  # type: ignore[no-untyped
     assert abs(rec.duration_s - t[-1] - 1 / fs) < 1e-9
 
 
+def _record_with_one_stalled_step(stream: LiveStream, path, stall_s: float, then_s: float) -> None:  # type: ignore[no-untyped-def]
+    """Record while one consumer on the DSP thread (a step of the live analysis) stalls once."""
+    once = threading.Event()
+
+    def stalls_once(block):  # type: ignore[no-untyped-def]
+        if block.start_index > 300 and not once.is_set():
+            once.set()
+            time.sleep(stall_s)
+
+    stream.worker.add_sink(stalls_once)
+    stream.start_recording(path)
+    stream.start()
+    assert _wait(once.is_set, 10)
+    time.sleep(then_s)
+    stream.stop()
+
+
 def test_a_disk_stalled_for_two_seconds_neither_freezes_the_feedback_nor_loses_samples(tmp_path, monkeypatch):
     stalled = threading.Event()
     real_write = recorder_module.CsvRecorder._write
@@ -65,19 +82,7 @@ def test_a_disk_stalled_for_two_seconds_neither_freezes_the_feedback_nor_loses_s
 
 def test_a_slow_step_of_the_live_analysis_delays_but_loses_nothing(tmp_path):
     stream = _stream()
-    once = threading.Event()
-
-    def slow_analysis(block):  # type: ignore[no-untyped-def]
-        if block.start_index > 300 and not once.is_set():
-            once.set()
-            time.sleep(2.0)
-
-    stream.worker.add_sink(slow_analysis)
-    stream.start_recording(tmp_path / "slow-step.csv")
-    stream.start()
-    assert _wait(once.is_set, 10)
-    time.sleep(3.0)
-    stream.stop()
+    _record_with_one_stalled_step(stream, tmp_path / "slow-step.csv", stall_s=2.0, then_s=3.0)
     assert stream.worker.overrun_samples == 0 and stream.status().overrun_samples == 0
     _complete(tmp_path / "slow-step.csv", 1000, 3.0)
 
@@ -87,19 +92,7 @@ def test_a_stall_longer_than_the_buffer_is_counted_shown_and_written_as_a_gap(tm
 
     monkeypatch.setattr(stream_module, "RING_SECONDS", 0.5)  # a 0.5 s ring: a 1.5 s stall overflows it
     stream = _stream()
-    once = threading.Event()
-
-    def stuck(block):  # type: ignore[no-untyped-def]
-        if block.start_index > 300 and not once.is_set():
-            once.set()
-            time.sleep(1.5)
-
-    stream.worker.add_sink(stuck)
-    stream.start_recording(tmp_path / "overflow.csv")
-    stream.start()
-    assert _wait(once.is_set, 10)
-    time.sleep(2.5)
-    stream.stop()
+    _record_with_one_stalled_step(stream, tmp_path / "overflow.csv", stall_s=1.5, then_s=2.5)
     lost = stream.status().overrun_samples
     assert 500 <= lost <= 1500, lost
     rec = load_recording(tmp_path / "overflow.csv")

@@ -289,6 +289,7 @@ class SessionController:
         self._later = RecordsLater()  # records writes that found the database busy (never the window waits)
         self._store_opener = store_opener or Store
         self._store_failed = False
+        self.records_problem: str | None = None  # why the records could not be opened (shown until fixed)
         self.listeners: list[Listener] = []
         self.choice: SourceChoice | None = None
         self.stream: LiveStream | None = None
@@ -367,7 +368,9 @@ class SessionController:
                 self._store = self._store_opener()
             except UserError as exc:
                 self._store_failed = True
-                self._emit(EventType.ERROR, str(exc))
+                self.records_problem = (f"{exc} Recordings are still saved, but this session does not go "
+                                        "into the records.")
+                self._emit(EventType.ERROR, self.records_problem)
         return self._store
 
     def people(self) -> list[str]:

@@ -313,8 +313,8 @@ class MainWindow(QMainWindow):
             self.show_error(ev.message)  # stays until the link is back or the next connect
             if t is EventType.CONNECT_FAILED:
                 self.disconnect_source()
-        elif t in (EventType.CONNECTED, EventType.LINK_RESTORED):
-            self.hide_error()
+        elif t in (EventType.CONNECTED, EventType.LINK_RESTORED):  # (records that failed to open stay said)
+            self.show_error(p) if (p := self.controller.records_problem) else self.hide_error()
             self.status.say(ev.message, 4000)
             self._sync_controls()
         elif t in (EventType.INFO, EventType.RECORDING_SAVED, EventType.MARKED):

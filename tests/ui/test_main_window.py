@@ -624,6 +624,8 @@ def test_a_broken_or_newer_records_file_opens_the_window_says_so_and_records(qtb
     qtbot.waitUntil(lambda: win.banner.isVisible(), timeout=2000)  # said when the window opens
     assert "GluteFire" in win.banner.text() and "Traceback" not in win.banner.text()
     win.connect_source()
+    qtbot.wait(300)
+    assert win.banner.isVisible() and "does not go into the records" in win.banner.text()  # still said
     win.start_recording(tmp_path / "anyway.csv")
     qtbot.wait(400)
     win.stop_recording()

@@ -20,7 +20,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QDoubleSpinBox, QFrame, QGridLayout, QHBoxLayout, QLabel, QWidget
+from PySide6.QtWidgets import QDoubleSpinBox, QFrame, QGraphicsItem, QGridLayout, QHBoxLayout, QLabel, QWidget
 
 from app.dsp.decimate import DISPLAY_WINDOW_S
 from app.muscles import display_name, short_name
@@ -243,6 +243,8 @@ class ChannelRow(QWidget):
             pi.getAxis(ax).setPen(theme.AXIS)
             pi.getAxis(ax).setTextPen(theme.AXIS)
         pi.getAxis("left").setWidth(56)  # every row's plot starts at the same x
+        for ax in ("left", "bottom"):  # axes change only with the scale: repaint them as a cached pixmap
+            pi.getAxis(ax).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         pi.setXRange(-DISPLAY_WINDOW_S, 0.0, padding=0)
         self.y_max = 0.0
         color = theme.ENVELOPE[index % len(theme.ENVELOPE)]

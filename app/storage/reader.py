@@ -217,26 +217,30 @@ def _unit_of(text: str) -> str | None:
     return (m.group(1) or m.group(2)).lower()
 
 
-def _sniff_lines(p: Path, encoding: str, lead: int) -> list[str]:
-    """The lines after the metadata the layout is read from: all of them for a file of a few
-    thousand lines, else the first ``HEAD_LINES`` and the last ``TAIL_LINES``."""
+def _sniff_lines(p: Path, encoding: str, lead: int) -> tuple[list[str], int]:
+    """The lines after the metadata the layout is read from — all of them for a file of a few
+    thousand lines, else the first ``HEAD_LINES`` and the last ``TAIL_LINES`` — and how many
+    lines the file has (the table's size, counted on the same pass)."""
     it = _lines(p, encoding)
     for _ in range(lead):
         next(it, None)
     head: list[str] = []
     tail: deque[str] = deque(maxlen=TAIL_LINES)
+    n = lead
     for line in it:
+        n += 1
         if len(head) < HEAD_LINES:
             head.append(line)
         else:
             tail.append(line)
-    return head + list(tail)
+    return head + list(tail), n
 
 
 def _load_generic(p: Path, encoding: str, meta: dict[str, str], lead: int, rate: float | None) -> Recording:
     """Another tool's text export: its layout sniffed from the numbers (``text_layout``), values
     in mV or V (said in a column name or a channel line) scaled to µV."""
-    layout = sniff(_sniff_lines(p, encoding, lead), str(p))
+    sample, n_lines = _sniff_lines(p, encoding, lead)
+    layout = sniff(sample, str(p))
     n_cols = layout.n_fields
     names = list(layout.header) if layout.header else [f"ch{i + 1}" for i in range(n_cols)]
     twice = sorted({n for n in names if names.count(n) > 1})
@@ -244,7 +248,7 @@ def _load_generic(p: Path, encoding: str, meta: dict[str, str], lead: int, rate:
         many = len(twice) > 1
         raise UserError(f"The column{'s' if many else ''} {', '.join(twice)} of {p} appear{'' if many else 's'} "
                         "more than once; give each channel its own name.")
-    table = _Table(p, list(range(n_cols)), _line_bound(p))
+    table = _Table(p, list(range(n_cols)), n_lines)
     rows: list[str] = []
     numbers: list[int] = []
     for k, line in enumerate(_lines(p, encoding)):

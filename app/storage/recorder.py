@@ -19,7 +19,7 @@ import numpy as np
 
 from app import __version__
 from app.dsp.worker import ProcessedBlock
-from app.errors import UserError
+from app.errors import UserError, os_reason
 from app.storage import csvformat as fmt
 from app.storage.private import make_private_dir, open_private
 
@@ -111,7 +111,7 @@ class CsvRecorder:
                 os.fsync(self._f.fileno())
                 self._last_sync = now
         except OSError as exc:
-            reason = "the disk is full" if exc.errno == 28 else (exc.strerror or str(exc))
+            reason = os_reason(exc)
             self.error = (
                 f"Recording stopped because {reason}; {self.rows} samples up to that moment "
                 f"are saved in {self.path}."

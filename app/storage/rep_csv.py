@@ -8,14 +8,14 @@ docs/csv-format.md (section 6). Standard-library ``csv``.
 from __future__ import annotations
 
 import csv
-import os
+import io
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from app.errors import UserError
+from app.errors import UserError, os_reason
 from app.storage.csvformat import safe_text
-from app.storage.private import open_private
+from app.storage.private import write_private_bytes
 
 COLUMNS = ("exercise", "set", "rep", "side", "start_s", "end_s", "probe", "feedback", "glute_led", "lead_ms",
            "peak", "unit", "time_above_goal_s", "compensation_share", "compensators_over", "good")
@@ -50,18 +50,16 @@ def rep_rows(practice: Sequence[Mapping[str, Any]]) -> list[dict[str, str]]:
 
 
 def write_rep_csv(path: str | Path, practice: Sequence[Mapping[str, Any]]) -> Path:
-    """Write the reps of ``practice`` (``practice_summary`` dicts) to ``path``, atomically."""
+    """Write the reps of ``practice`` (``practice_summary`` dicts) to ``path``, whole or not at all."""
     path = Path(path)
-    tmp = path.with_name(path.name + ".part")
+    text = io.StringIO(newline="")
+    w = csv.DictWriter(text, fieldnames=COLUMNS)
+    w.writeheader()
+    w.writerows(rep_rows(practice))
     try:
-        with open_private(tmp, "w", newline="", encoding="utf-8") as f:
-            w = csv.DictWriter(f, fieldnames=COLUMNS)
-            w.writeheader()
-            w.writerows(rep_rows(practice))
-        os.replace(tmp, path)
+        write_private_bytes(path, text.getvalue().encode("utf-8"))
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise UserError(f"The rep table {path} could not be written: {exc.strerror or exc}.") from None
+        raise UserError(f"The rep table {path} could not be written: {os_reason(exc)}.") from None
     return path
 
 

@@ -34,6 +34,8 @@ Y_STEPS = (25.0, 50.0, 75.0, 100.0, 150.0, 200.0, 300.0, 400.0, 600.0, 800.0, 12
 #: rows from this many channels on are compact, so eight fit a 720 px high screen
 COMPACT_FROM = 4
 MAX_MARKS = 6
+#: the envelope is drawn from every ENV_EVERY-th display bin
+ENV_EVERY = 4
 
 
 def _step_at_least(value: float) -> float:
@@ -248,14 +250,22 @@ class ChannelRow(QWidget):
         pi.setXRange(-DISPLAY_WINDOW_S, 0.0, padding=0)
         self.y_max = 0.0
         color = theme.ENVELOPE[index % len(theme.ENVELOPE)]
-        self.raw_curve = pi.plot(pen=pg.mkPen(theme.RAW_TRACE, width=1), connect="finite")
-        self.env_curve = pi.plot(pen=pg.mkPen(color, width=2), connect="finite")
+        # curves made once and fed with setData; PlotCurveItem, not PlotDataItem: no per-frame
+        # dataset bookkeeping, and the NaN gaps are handled by connect="finite" alone
+        self.raw_curve = pg.PlotCurveItem(pen=pg.mkPen(theme.RAW_TRACE, width=1), connect="finite", skipFiniteCheck=True)
+        # the envelope is 2 px thick, drawn as two 1 px lines one pixel apart: a pen wider than
+        # 1 px is stroked as polygons by Qt's raster engine, ~2x the cost per segment (docs/performance.md)
+        self.env_curve = pg.PlotCurveItem(pen=pg.mkPen(color, width=1), connect="finite", skipFiniteCheck=True)
+        self.env_shadow = pg.PlotCurveItem(pen=pg.mkPen(color, width=1), connect="finite", skipFiniteCheck=True)
+        for curve in (self.raw_curve, self.env_curve, self.env_shadow):
+            pi.addItem(curve)
         self.target_line = pg.InfiniteLine(
             pos=ch.target, angle=0, movable=True,
             pen=pg.mkPen(theme.TARGET, width=2, style=Qt.PenStyle.DashLine),
             hoverPen=pg.mkPen(theme.TARGET, width=4),
         )  # no text label on the line: it costs ~1 ms per plot per frame; the tile names it
         self.target_line.setToolTip("Target: drag up or down")
+        self.target_line.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)  # moves only when dragged
         pi.addItem(self.target_line)
         self._marks: list[pg.InfiniteLine] = []
         self._mark_key: tuple[str, ...] = ()
@@ -322,20 +332,25 @@ class ChannelRow(QWidget):
         """Draw one frame: t are bin times (s, <= 0), lo/hi/env per bin in the signal's unit."""
         n = t.size
         if n == 0:
-            self.raw_curve.setData([], [])
-            self.env_curve.setData([], [])
+            for curve in (self.raw_curve, self.env_curve, self.env_shadow):
+                curve.setData([], [])
             return
         xs = np.repeat(t, 2)
         ys = np.empty(2 * n)
         ys[0::2] = lo
         ys[1::2] = hi
-        env = env[::-2][::-1]
+        # the envelope is low-passed below 10 Hz: every 4th 10 ms bin (25 points per second, the
+        # newest included) draws it faithfully at a quarter of the segments
+        env = env[::-ENV_EVERY][::-1]
+        te = t[::-ENV_EVERY][::-1]
         if self.scale != 1.0:
             ys *= self.scale
             env = env * self.scale
         self.raw_curve.setData(xs, ys)
-        # the envelope is smooth (< 10 Hz): every other bin is plenty and halves its thick-pen cost
-        self.env_curve.setData(t[::-2][::-1], env)
+        self.env_curve.setData(te, env)
+        height = self.plot.getPlotItem().getViewBox().height()
+        pixel = self.y_max * (1.04 + Y_BELOW) / height if height > 0 else 0.0
+        self.env_shadow.setData(te, env + pixel)
         peak = float(np.fmax.reduce(env)) if env.size else 0.0
         self._envelope_peak = peak if np.isfinite(peak) else 0.0
         if self._envelope_peak > self.y_max:  # the envelope clips the view: one step up

@@ -132,7 +132,7 @@ def load_recording(path: str | Path, rate: float | None = None, envelope: bool =
 
 
 #: file names of the binary formats read through their own modules (docs/formats.md)
-_OTHER_SUFFIXES = {".edf": "EDF", ".bdf": "BDF", ".xdf": "XDF"}
+_OTHER_SUFFIXES = {".edf": "an EDF", ".bdf": "a BDF", ".xdf": "an XDF"}
 
 
 def _other_format(p: Path, head: bytes, rate: float | None) -> Recording | None:
@@ -150,7 +150,7 @@ def _other_format(p: Path, head: bytes, rate: float | None) -> Recording | None:
         raise UserError(f"Cannot read {p}: {os_reason(exc)}.") from None
     name = _OTHER_SUFFIXES.get(p.suffix.lower())
     if name is not None:
-        raise UserError(f"{p} is named like an {name} file but does not start like one; it is damaged or "
+        raise UserError(f"{p} is named like {name} file but does not start like one; it is damaged or "
                         "another kind of file.")
     return None
 

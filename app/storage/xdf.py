@@ -180,7 +180,8 @@ def read(p: Path, rate: float | None = None) -> Recording:
             events.extend((at, f"{prefix}{v}") for v in sample if v)
     events.sort(key=lambda e: e[0])
     meta = {"format": "XDF", "device": _first(info, "name"), "stream_type": _first(info, "type")}
-    written = _first(header.get("info", [{}])[0] if isinstance(header.get("info"), list) else {}, "datetime")
+    file_info = header.get("info")
+    written = _first(file_info, "datetime") if isinstance(file_info, dict) else ""
     if written:
         meta["file_datetime"] = written  # when LabRecorder started the file (not the first sample's time)
     created = _first(info, "created_at")

@@ -227,15 +227,8 @@ def _check_header(p: Path, kind: Kind) -> None:
                         "files (EDF+C, BDF+C or plain): convert it with EDFbrowser first.")
 
 
-def _open(p: Path, kind: Kind) -> tuple[Edf | Bdf, list[str]]:
-    """edfio's object for ``p`` and the warnings it raised (a file cut inside a data record)."""
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            edf: Edf | Bdf = read_bdf(p) if kind == "bdf" else read_edf(p, lazy_load_data=False)
-        except (ValueError, IndexError, UnicodeDecodeError) as exc:
-            raise UserError(f"{p} is not a readable {kind.upper()} file ({exc}).") from None
-    return edf, [str(w.message) for w in caught]
+def _open(p: Path, kind: Kind) -> Edf | Bdf:
+    return read_bdf(p) if kind == "bdf" else read_edf(p, lazy_load_data=False)
 
 
 def _channels(p: Path, signals: list[EdfSignal | BdfSignal]) -> tuple[list[EdfSignal | BdfSignal], list[str]]:
@@ -255,9 +248,23 @@ def _channels(p: Path, signals: list[EdfSignal | BdfSignal]) -> tuple[list[EdfSi
 def read(p: Path, kind: Kind, rate: float | None = None) -> Recording:
     """An EDF/EDF+/BDF/BDF+ file as a recording: µV, our labels, annotations as events, our own
     gap annotations back as NaN. Mixed rates: the channels in volts at the highest rate are read
-    and the others named in ``import_note``."""
+    and the others named in ``import_note``. What edfio warns of (a file cut inside a data
+    record) goes into ``import_note`` too; what it cannot parse is one sentence."""
     _check_header(p, kind)
-    edf, said = _open(p, kind)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            rec = _read(p, kind, rate)
+        except (ValueError, IndexError, ArithmeticError) as exc:  # (UnicodeDecodeError is a ValueError)
+            raise UserError(f"{p} is not a readable {kind.upper()} file ({exc}).") from None
+    said = list(dict.fromkeys(str(w.message).rstrip(".") for w in caught))
+    if said:
+        rec.metadata["import_note"] = "; ".join(filter(None, [rec.metadata.get("import_note", ""), *said]))
+    return rec
+
+
+def _read(p: Path, kind: Kind, rate: float | None) -> Recording:
+    edf = _open(p, kind)
     signals: list[EdfSignal | BdfSignal] = list(edf.signals)
     if not signals:
         raise UserError(f"{p} has annotations but no signals.")
@@ -290,7 +297,6 @@ def read(p: Path, kind: Kind, rate: float | None = None) -> Recording:
     notes = []
     if left:
         notes.append(f"left out {len(left)} channel(s) not in volts or at a lower rate: {', '.join(left)}")
-    notes += [w.rstrip(".") for w in said]
     if notes:
         meta["import_note"] = "; ".join(notes)
     labels = unique([label_from_foreign(s.label, i) for i, s in enumerate(kept)])

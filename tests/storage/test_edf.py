@@ -115,6 +115,7 @@ def test_names_are_written_only_when_asked(tmp_path, rng):
     anonymous = export(rec, tmp_path / "a.edf", "edf").path.read_bytes()
     assert b"Ann Example" not in anonymous and b"Ann_Example" not in anonymous and anonymous[8:88].rstrip() == b"X X X X"
     named = export(rec, tmp_path / "n.edf", "edf", with_person=True).path
+    assert named.stat().st_mode & 0o777 == 0o600  # health data: owner-only (docs/privacy.md)
     assert named.read_bytes()[8:88].rstrip() == b"X X X Ann_Example"
     assert load_recording(named).person == "Ann Example"
     raw = _mne(named, "edf")
@@ -206,3 +207,24 @@ def test_wrong_magic_discontinuous_and_no_volts_are_one_sentence(tmp_path, rng):
                                                         physical_range=(30, 40))])
     with pytest.raises(UserError, match="no channel in volts"):
         load_recording(temp)
+
+
+def test_damaged_edf_and_bdf_files_end_in_one_sentence(tmp_path, rng):
+    """Bytes changed in the header and the annotations (or the file cut): a recording or a
+    UserError, never another exception (found this way: undecodable annotation bytes)."""
+    _, rec = _recording(tmp_path, rng, n=1000)
+    for kind in ("edf", "bdf"):
+        whole = export(rec, tmp_path / f"w.{kind}", kind).path.read_bytes()
+        for i in range(150):
+            b = bytearray(whole)
+            for _ in range(int(rng.integers(1, 6))):
+                pos = int(rng.integers(8, 1280 if i % 3 else len(b)))
+                b[pos] = int(rng.integers(0, 256)) if i % 2 else ord(str(rng.integers(0, 10)))
+            if i % 5 == 0:
+                b = b[: int(rng.integers(200, len(b)))]
+            bad = tmp_path / f"bad.{kind}"
+            bad.write_bytes(bytes(b))
+            try:
+                load_recording(bad)
+            except UserError:
+                pass

@@ -103,9 +103,11 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--json", action="store_true", help="machine-readable output")
     ex.add_argument("--db", help="the records (SQLite) with a clinic's adapted exercises (default: the app's own)")
     _add_practice(sub)
+    from app.cli_formats import add_parsers as add_format_parsers
     from app.cli_records import add_parsers
 
     add_parsers(sub)
+    add_format_parsers(sub)
     return p
 
 
@@ -190,7 +192,7 @@ def _add_analyze(sub: argparse._SubParsersAction) -> None:
     from app.analysis.onset import DETECTORS
 
     a = sub.add_parser("analyze", help="onsets, firing order, reps, symmetry, fatigue and signal quality")
-    a.add_argument("file", help="GluteFire CSV or any delimited numeric text file")
+    a.add_argument("file", help="GluteFire CSV, EDF/EDF+/BDF/BDF+, XDF, or any delimited numeric text file")
     a.add_argument("--rate", type=_positive_float, help="sample rate when the file has no time column")
     a.add_argument("--json", action="store_true", help="machine-readable output")
     a.add_argument("--person", help="report in %%MVIC with this person's latest stored references "
@@ -373,8 +375,9 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     from app.storage.reader import load_recording
 
     rec = load_recording(args.file, args.rate, envelope=False)  # analyze computes its own envelope
-    if "torn_last_line" in rec.metadata:  # a recording cut mid-row: read up to it, and say so
-        print(f"glutefire: in {args.file}, {rec.metadata['torn_last_line']}.", file=sys.stderr)
+    for key in ("torn_last_line", "import_note"):  # a recording cut mid-row, channels an import left: say so
+        if key in rec.metadata:
+            print(f"glutefire: in {args.file}, {rec.metadata[key]}.", file=sys.stderr)
     refs, source, person = rec.mvic, ("file" if rec.mvic else None), rec.person or None
     if args.person:
         stored = _person_references(args.person, args.db)
@@ -415,12 +418,13 @@ def run(argv: Sequence[str] | None = None) -> int:
         return run_gui(
             scenario=getattr(args, "scenario", None), connect=getattr(args, "connect", False)
         )
+    from app.cli_formats import cmd_export
     from app.cli_practice import cmd_exercises, cmd_practice, cmd_screen
     from app.cli_records import cmd_history, cmd_people, cmd_recover, cmd_report
 
     handlers = {"record": cmd_record, "analyze": cmd_analyze, "scan": cmd_scan, "exercises": cmd_exercises,
                 "practice": cmd_practice, "screen": cmd_screen, "people": cmd_people, "history": cmd_history,
-                "report": cmd_report, "recover": cmd_recover}
+                "report": cmd_report, "recover": cmd_recover, "export": cmd_export}
     return handlers[args.command](args)
 
 

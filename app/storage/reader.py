@@ -1,4 +1,5 @@
-"""Read recordings back: GluteFire CSVs and any delimited numeric text (one column per channel).
+"""Read recordings back: GluteFire CSVs and any delimited numeric text (one column per channel);
+EDF/BDF and XDF files go to their own modules (``_other_format``), returning the same ``Recording``.
 
 Every way a file can be wrong ends in one ``UserError`` sentence naming the file and, where it
 helps, the line. Empty cells (link outages) become NaN.
@@ -17,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from app.analysis.mvic import MvicReference
-from app.errors import UserError
+from app.errors import UserError, os_reason
 from app.storage import csvformat as fmt
 from app.storage.csvformat import parse_mvic
 from app.storage.text_layout import sniff, split
@@ -110,6 +111,9 @@ def load_recording(path: str | Path, rate: float | None = None, envelope: bool =
             head = f.read(4096)
     except OSError as exc:
         raise UserError(f"Cannot read {p}: {exc.strerror or exc}.") from None
+    other = _other_format(p, head, rate)
+    if other is not None:
+        return other
     if head[:2] in (b"\xff\xfe", b"\xfe\xff"):  # UTF-16 with its byte-order mark (Excel's "Unicode text")
         encoding = "utf-16"
     elif b"\x00" in head:
@@ -125,6 +129,30 @@ def load_recording(path: str | Path, rate: float | None = None, envelope: bool =
         return _read(p, "cp1252", rate, envelope)
     except OSError as exc:
         raise UserError(f"Cannot read {p}: {exc.strerror or exc}.") from None
+
+
+#: file names of the binary formats read through their own modules (docs/formats.md)
+_OTHER_SUFFIXES = {".edf": "an EDF", ".bdf": "a BDF", ".xdf": "an XDF"}
+
+
+def _other_format(p: Path, head: bytes, rate: float | None) -> Recording | None:
+    """EDF/EDF+/BDF/BDF+ (app/storage/edf.py) or XDF (app/storage/xdf.py), known by their first
+    bytes whatever the name; a file named like one that does not start like one is said so."""
+    from app.storage import edf, xdf
+
+    kind = edf.kind_of(head)
+    try:
+        if kind is not None:
+            return edf.read(p, kind, rate)
+        if head.startswith(xdf.MAGIC):
+            return xdf.read(p, rate)
+    except OSError as exc:
+        raise UserError(f"Cannot read {p}: {os_reason(exc)}.") from None
+    name = _OTHER_SUFFIXES.get(p.suffix.lower())
+    if name is not None:
+        raise UserError(f"{p} is named like {name} file but does not start like one; it is damaged or "
+                        "another kind of file.")
+    return None
 
 
 def _line_bound(p: Path) -> int:

@@ -111,7 +111,7 @@ class ReplaySource(Source):
     kind = "replay"
 
     def __init__(self, recording: Recording | None = None, path: str | Path | None = None, speed: float = 1.0,
-                 block_s: float = BLOCK_S) -> None:
+                 block_s: float = BLOCK_S, playing: bool = True) -> None:
         super().__init__()
         if recording is None and path is None:
             raise ValueError("a recording or its path")
@@ -122,7 +122,7 @@ class ReplaySource(Source):
         self._cond = threading.Condition(threading.RLock())
         self._thread: threading.Thread | None = None
         self._stopping = False
-        self._playing = True
+        self._playing = playing
         self._ended = False
         self._pos = 0  # next sample of the recording to hand over
         self._t0, self._p0 = 0.0, 0  # the clock: sample ``_p0`` was due at ``_t0`` (monotonic)
@@ -328,10 +328,11 @@ class ReplayChoice:
     path: Path
     recording: Recording | None = None
     speed: float = 1.0
+    paused: bool = False  # ready at the start, waiting for Play
 
     @property
     def exercise(self) -> str:
         return f"Replay of {self.path.name}"
 
     def make(self) -> ReplaySource:
-        return ReplaySource(self.recording, self.path, self.speed)
+        return ReplaySource(self.recording, self.path, self.speed, playing=not self.paused)

@@ -56,8 +56,8 @@ class ReplayBar(QFrame):
         self.title.setToolTip("The recording being replayed")
         self.play_btn = self._button("⏸ Pause", "Play or pause the replay (P)", self.play_clicked.emit)
         self.play_btn.setObjectName("replay_play")
-        self.back_btn = self._button(f"⏪ {STEP_S:g} s", "Back 5 s (Left arrow)", lambda: self.step.emit(-STEP_S))
-        self.on_btn = self._button(f"{STEP_S:g} s ⏩", "On 5 s (Right arrow)", lambda: self.step.emit(STEP_S))
+        self.back_btn = self._button(f"« {STEP_S:g} s", "Back 5 s (Left arrow)", lambda: self.step.emit(-STEP_S))
+        self.on_btn = self._button(f"{STEP_S:g} s »", "On 5 s (Right arrow)", lambda: self.step.emit(STEP_S))
         self._duration = 0.0
         self.time = QLabel("0:00 / 0:00")
         self.time.setObjectName("replay_time")
@@ -142,6 +142,8 @@ class ReplayControls(QObject):
         self.bar.show_state(st)
         for key, act in self.keys.items():  # off without a replay: the arrows stay the widgets'
             act.setEnabled(st is not None or key == "Ctrl+O")
+        if st is not None:  # the simulated patch's exercise has nothing to say about a recording
+            self.window.toolbar.scenario.setEnabled(False)
 
     def choose_file(self) -> None:
         folder = str(self.window.recordings_dir) if self.window.recordings_dir.is_dir() else ""

@@ -250,10 +250,11 @@ def _drain(ctl: SessionController, tap: Tap | None = None) -> None:
 
 
 def _replay_to_end(ctl: SessionController, path: Path, speed: float = 50.0, record_to: Path | None = None) -> Tap:
-    ctl.connect(ReplayChoice(path, load_recording(path), speed), record_to=record_to)
-    assert ctl.stream is not None
+    ctl.connect(ReplayChoice(path, load_recording(path), speed, paused=True), record_to=record_to)
+    assert ctl.stream is not None and ctl.replay_state() is not None and not ctl.replay_state().playing
     tap = Tap()
     ctl.stream.worker.add_sink(tap)
+    ctl.replay_play()
     ctl.events.wait_for(EventType.INFO, 30)  # "End of recording"
     rec = ctl.source.recording  # type: ignore[union-attr]
     _drain(ctl, tap)

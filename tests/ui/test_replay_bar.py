@@ -10,7 +10,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog
 
 from app.session.controller import State
-from app.session.replay import SEEK_GAP_S
 from app.storage.reader import load_recording
 from tests.session.test_replay import MARK_AT, write_recording
 
@@ -81,7 +80,12 @@ def test_record_during_a_replay_writes_a_new_recording(window, qtbot, tmp_path):
     window.stop_recording()
     again = load_recording(out)
     assert again.metadata["replayed_from"] == str(path.resolve())
-    assert np.isfinite(again.data).all() or np.isnan(again.data).all(axis=0).any()
+    assert np.isnan(again.data).all(axis=0).sum() == 260  # the recording's link outage, as empty rows
+    assert any(text == "mark 1: knee wobble" for _, text in again.events)
+    offset = 6000 - int(np.flatnonzero(np.isnan(again.data).all(axis=0))[0])  # the file sample Record began at
+    original = load_recording(path).data[:, offset : offset + again.data.shape[1]]
+    assert np.array_equal(np.isnan(again.data), np.isnan(original))
+    assert np.allclose(np.nan_to_num(again.data), np.nan_to_num(original), atol=1e-3)  # the samples, as replayed
 
 
 def test_a_broken_file_is_a_message_in_the_window(window, qtbot, tmp_path):
@@ -110,5 +114,4 @@ def test_screenshot_of_a_replay_with_its_gap_and_mark(window, qtbot, tmp_path):
     assert [m.note for m in f.marks] == ["knee wobble"]
     gap = np.isnan(f.envelope).all(axis=0)
     assert gap.any() and not gap[-10:].any()  # the outage is on the trace, the newest samples are not
-    assert SEEK_GAP_S > 0
     window.grab().save(str(tmp_path / "replay.png"))

@@ -95,6 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
     g = sub.add_parser("gui", help="open the window (the default)")
     g.add_argument("--scenario", choices=sorted(SCENARIOS), help="simulated patch scenario")
     g.add_argument("--connect", action="store_true", help="start streaming at once")
+    g.add_argument("--replay", metavar="FILE", help="play a recording back in the window (any format analyze reads)")
     _add_record(sub)
     sc = sub.add_parser("scan", help="list the EMG patches in Bluetooth range")
     sc.add_argument("--seconds", type=_positive_float, default=5.0, help="how long to listen")
@@ -413,10 +414,12 @@ def run(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command in (None, "gui"):
+        from app.storage.reader import load_recording
         from app.ui.app import run_gui
 
+        replay = load_recording(args.replay) if getattr(args, "replay", None) else None  # a broken file: exit 2
         return run_gui(
-            scenario=getattr(args, "scenario", None), connect=getattr(args, "connect", False)
+            scenario=getattr(args, "scenario", None), connect=getattr(args, "connect", False), replay=replay
         )
     from app.cli_formats import cmd_export
     from app.cli_practice import cmd_exercises, cmd_practice, cmd_screen

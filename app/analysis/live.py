@@ -158,6 +158,8 @@ class LiveAnalysis:
         self._tracker_origin = 0  # absolute index of the tracker's first sample (its time zero)
         self._remeasure = False
         self._end = 0  # absolute index just past the newest sample
+        self.taken = 0  # the same, once that block is wholly taken in (a replay's end settles after it)
+        self._skip_first_s = 0.0  # (take_rest)
         self._open: dict[int, float] = {}  # channel -> onset (s, stream time) of the burst under way
         self._open_seen: dict[int, float] = {}  # the same, as snapshots may read it (under the lock)
         self._reps: list[list[Rep]] = [[] for _ in range(n)]  # in µV
@@ -195,6 +197,18 @@ class LiveAnalysis:
         measured, or the electrodes were re-applied). Reps so far are kept."""
         with self._lock:
             self._remeasure = True
+
+    def take_rest(self, other: LiveAnalysis, skip_first_s: float = 0.0) -> None:
+        """Start from ``other``'s rest levels (a replay's seek: the same person and electrodes, a
+        new part of the recording), so the seconds after the jump need not be rest; before the
+        first block. A contraction starting within ``skip_first_s`` of the first block was under
+        way at the jump: half a rep, not counted."""
+        self._skip_first_s = float(skip_first_s)
+        if other.tracker.baseline is not None:
+            self.tracker.set_baseline(other.tracker.baseline)
+        rest = other.contractions.rest_levels
+        if all(np.isfinite(rest)):
+            self.contractions = ContractionTracker(self.fs, len(self.labels), SegmentRules(), self._delay, rest=rest)
 
     def set_envelope_delay(self, delay_s: float) -> None:
         with self._lock:
@@ -258,6 +272,7 @@ class LiveAnalysis:
         if changed:
             with self._lock:
                 self._changed()
+        self.taken = self._end
 
     def _take(self, closed: list[tuple[int, Segment]], t0: float) -> bool:
         """Closed contractions: the counted ones become reps, the others are kept with their reason."""
@@ -268,6 +283,8 @@ class LiveAnalysis:
                     self.uncounted[ch].append(g)
                 continue
             (g,) = refine_onsets([g], self._onsets[ch])
+            if t0 + g.onset_s < (self._origin or 0) / self.fs + self._skip_first_s:
+                continue  # under way before a jump (take_rest)
             self._finish_rep(ch, t0 + g.onset_s, t0 + max(g.offset_s, g.onset_s))
             changed = True
         return changed

@@ -44,6 +44,8 @@ class EventKind(StrEnum):
     BATTERY = "battery"
     ERROR = "error"
     INFO = "info"
+    MARK = "mark"  # a mark replayed from a recording (message: its note, value: its number)
+    END = "end of recording"  # a replayed recording reached its last sample
 
 
 @dataclass(frozen=True)

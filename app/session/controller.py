@@ -54,6 +54,7 @@ from app.exercises.plan import DrillLike, ProtocolLike, Step, plan_steps
 from app.exercises.scoring import ChannelRoles, RepScore, assign_roles
 from app.exercises.screening import ResultCard, ScreeningTest
 from app.muscles import display_name, short_name
+from app.session.replay import SEEK_GAP_S, ReplayChoice, ReplaySource, ReplayState
 from app.session.routines import CalibrationPlan, CalibrationRun, ContactCheck, Prompt, Routine
 from app.session.runner import PracticeRun, PracticeState, practice_summary
 from app.session.stream import LiveStream, StreamStatus
@@ -67,6 +68,8 @@ UNIT_TEXT = {"uV": "µV", "counts": "counts", "mV": "mV"}
 #: a new goal tone (or helper warning) needs the level below the goal for this long first: a level
 #: hovering at the goal must not chatter
 CUE_GAP_S = 0.3
+#: after a replay's seek, a contraction starting this soon after the break was under way at the jump
+UNDER_WAY_S = 0.25
 log = logging.getLogger(__name__)
 
 
@@ -111,7 +114,7 @@ class BluetoothChoice:
         return BleSource(self.target, protocol=self.protocol, labels=self.labels)
 
 
-SourceChoice = SimulatedChoice | BluetoothChoice
+SourceChoice = SimulatedChoice | BluetoothChoice | ReplayChoice
 
 
 # -- remembering targets --------------------------------------------------------------------------
@@ -242,6 +245,7 @@ class Frame:
     source_name: str = ""
     practice: PracticeState | None = None  # the protocol under way (or just finished)
     shown_sample: int = -1  # the stream sample the traces end at (for the delay meter)
+    replay: ReplayState | None = None  # where a replayed recording is (None: a patch)
 
     @property
     def streaming(self) -> bool:
@@ -311,6 +315,7 @@ class SessionController:
         self._practice: PracticeRun | None = None
         self._last_practice: PracticeRun | None = None  # shown until the next one starts
         self._restart_analysis = False  # set on a routine's thread, done on the caller's
+        self._settle_at: int | None = None  # a replay ended at this stream sample: settle the last rep there
 
     # -- events ---------------------------------------------------------------------------------
     def _emit(self, type_: EventType, message: str = "", data: Any = None) -> None:
@@ -329,6 +334,24 @@ class SessionController:
                  EventKind.BATTERY: EventType.BATTERY, EventKind.ERROR: EventType.ERROR, EventKind.INFO: EventType.INFO}
         if ev.kind in kinds:
             self._emit(kinds[ev.kind], ev.message, ev.value)
+        elif ev.kind in (EventKind.MARK, EventKind.END):
+            self._on_replay_event(ev)
+
+    def _on_replay_event(self, ev: SourceEvent) -> None:
+        """Source thread: a replayed mark goes on the trace (and into a re-recording) at its own
+        sample (the source sends it just before that sample); the end of the recording settles
+        the last rep once the DSP has everything (``frame``)."""
+        stream = self.stream
+        if stream is None:
+            return
+        if ev.kind is EventKind.END:
+            self._settle_at = stream.ring.total
+            self._emit(EventType.INFO, ev.message)
+            return
+        number = int(ev.value or 0)
+        stream.mark(f"mark {number}: {ev.message}" if ev.message else f"mark {number}")
+        self._marks.append((stream.ring.total, ev.message))
+        self._emit(EventType.MARKED, f"Mark {number} of the recording" + (f": {ev.message}" if ev.message else "."), number)
 
     def _on_block(self, block: ProcessedBlock) -> None:
         """DSP thread: only the rare crossing moments go out (a view repaints the tile at once);
@@ -397,7 +420,7 @@ class SessionController:
         if self.state is not State.IDLE:
             raise UserError("Disconnect first, then connect to another source.")
         source = choice.make()
-        if isinstance(source, SimulatedPatch) or wait:
+        if isinstance(source, SimulatedPatch) or wait or isinstance(source, ReplaySource) and source.loaded:
             if not isinstance(source, SimulatedPatch):
                 source.open()
                 try:
@@ -464,8 +487,10 @@ class SessionController:
         self.stream, self.choice = stream, choice
         self._restart_analysis = False
         self._new_analysis()
-        self._marks = []
+        self._marks, self._settle_at = [], None
         self._apply_references(self._person_references(labels))
+        if isinstance(source, ReplaySource):
+            self._replay_targets(source)
         if record_to is not None:
             try:
                 self.start_recording(record_to, max_samples)
@@ -476,9 +501,23 @@ class SessionController:
         stream.start()
         self._emit(EventType.CONNECTED, f"Streaming from {source.name}.")
 
-    def _new_analysis(self) -> None:
+    def _replay_targets(self, source: ReplaySource) -> None:
+        """A replay starts as it was recorded: the file's %MVIC references and its targets (µV);
+        the window can change both, to see the session again with other settings."""
+        rec = source.recording
+        if rec.mvic:
+            self._apply_references(rec.mvic)
+        assert self.stream is not None
+        said = rec.thresholds
+        th = np.array([said.get(lb, t) for lb, t in zip(self.stream.labels, self.stream.thresholds)], float)
+        self.stream.set_thresholds(th)
+        if self.live is not None:
+            self.live.set_targets(th)
+
+    def _new_analysis(self, keep_rest: bool = False) -> None:
         """A fresh live analysis on the stream (at connect, and after a calibration: its maximal
-        contractions are not exercise reps); it measures the rest level again first."""
+        contractions are not exercise reps); it measures the rest level again first, unless
+        ``keep_rest`` (a replay's seek: the same person and electrodes, a new part of the file)."""
         stream = self.stream
         assert stream is not None
         old = self.live
@@ -489,6 +528,8 @@ class SessionController:
                             targets_uv=list(stream.thresholds), signal_kind=stream.worker.signal_kind,
                             stop_fraction=self.options.stop_fraction, stop_consecutive=self.options.stop_consecutive)
         live.set_references(self.references)
+        if keep_rest and old is not None:
+            live.take_rest(old, SEEK_GAP_S + UNDER_WAY_S)
         stream.worker.add_sink(live)
         self.live = live
 
@@ -945,7 +986,7 @@ class SessionController:
     def _default_path(self) -> Path:
         folder = self.options.recordings_dir or Path.cwd()
         stamp = _dt.datetime.now().strftime("%Y-%m-%d_%H%M%S")
-        key = self.choice.scenario if isinstance(self.choice, SimulatedChoice) else "session"
+        key = {SimulatedChoice: getattr(self.choice, "scenario", ""), ReplayChoice: "replay"}.get(type(self.choice), "session")
         path = folder / f"{stamp}_{key}.csv"
         k = 2
         while path.exists():  # never overwrite an earlier recording
@@ -1094,6 +1135,41 @@ class SessionController:
         self._emit(EventType.MARKED, f"Mark {number}: {note}", number)
         return True
 
+    # -- replay -----------------------------------------------------------------------------------
+    def _replay(self) -> tuple[LiveStream, ReplaySource]:
+        stream = self.stream
+        if stream is None or not isinstance(stream.source, ReplaySource):
+            raise UserError("No recording is being replayed: open one first (Records → Open recording…).")
+        return stream, stream.source
+
+    def replay_state(self) -> ReplayState | None:
+        """Where the replayed recording is (None: not replaying); cheap, for the transport bar."""
+        src = self.source
+        return src.state() if isinstance(src, ReplaySource) else None
+
+    def replay_play(self, playing: bool = True) -> None:
+        """Play or pause the replayed recording (play at its end starts it again)."""
+        _, src = self._replay()
+        src.play() if playing else src.pause()
+
+    def replay_speed(self, speed: float) -> None:
+        self._replay()[1].set_speed(speed)
+
+    def replay_seek(self, seconds: float) -> None:
+        """Jump to ``seconds`` into the recording: a discontinuity (``app.session.replay``). The
+        source stops, the DSP takes everything from before the jump, the live analysis starts
+        again after it with the rest level it had measured, a routine under way is cancelled."""
+        stream, src = self._replay()
+        playing = src.playing
+        src.pause()  # no block from before the jump can come after this
+        stream.wait_samples(stream.ring.total, 2.0)
+        self.cancel_routines()
+        src.seek(seconds)
+        self._settle_at = None
+        self._new_analysis(keep_rest=True)
+        if playing:
+            src.play()
+
     # -- the frame --------------------------------------------------------------------------------
     def newest_sample(self) -> int:
         """How many samples the DSP has processed (cheap: a view asks it every few ms)."""
@@ -1117,6 +1193,10 @@ class SessionController:
             self._restart_analysis = False
             self._new_analysis()
         stream = self.stream
+        settle = self._settle_at
+        if settle is not None and stream is not None and self.live is not None and self.live.taken >= settle:
+            self._settle_at = None
+            self.live.settle()  # the replay's last contraction need not wait for a merge gap that never comes
         if stream is None:
             return Frame(self.state, self.person, self._idle_channels(),
                          analysis=self.live.snapshot() if self.live is not None else None)
@@ -1155,6 +1235,7 @@ class SessionController:
             source_name=stream.source.name,
             practice=shown.state() if shown is not None else None,
             shown_sample=end * worker.display_bin,
+            replay=stream.source.state() if isinstance(stream.source, ReplaySource) else None,
         )
 
     def _channel_bases(self, stream: LiveStream) -> list[ChannelFrame]:

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import pyqtgraph as pg
+
+from app.storage.reader import Recording
 
 
 def configure_pyqtgraph() -> None:
@@ -12,7 +15,7 @@ def configure_pyqtgraph() -> None:
     pg.setConfigOptions(antialias=False, useOpenGL=False, foreground="#334155")
 
 
-def run_gui(scenario: str | None = None, connect: bool = False) -> int:
+def run_gui(scenario: str | None = None, connect: bool = False, replay: Recording | None = None) -> int:
     from PySide6.QtWidgets import QApplication
 
     from app.ui.main_window import MainWindow
@@ -27,6 +30,8 @@ def run_gui(scenario: str | None = None, connect: bool = False) -> int:
         if idx >= 0:
             win.toolbar.scenario.setCurrentIndex(idx)
     win.show()
-    if connect:
+    if replay is not None:  # (read already: a broken file was said before the window opened)
+        win.replay.open(replay.path or Path("recording"), replay)
+    elif connect:
         win.connect_source()
     return app.exec()

@@ -1,9 +1,7 @@
 """The live window: toolbar, the traces column, the session column, the status line.
 
-Thin: the ``SessionController`` runs the session; this window passes it the person's requests
-and paints its ``Frame`` when new samples were processed (at most at the display rate:
-``FramePacer``). Rare events (link lost, recording saved, calibration finished...) arrive from
-any thread and reach the UI thread by a queued signal. Nothing here runs per packet.
+Thin: the ``SessionController`` runs the session; this window passes it the person's requests and paints its
+``Frame`` on new samples (``FramePacer``); rare events reach the UI thread from any thread by a queued signal.
 """
 
 from __future__ import annotations
@@ -20,7 +18,7 @@ from app import __version__
 from app.analysis.live import LiveSnapshot
 from app.devices.scenarios import SCENARIOS
 from app.errors import UserError
-from app.session.controller import EventType, SessionController, SessionEvent, SessionOptions, State
+from app.session.controller import EventType, SessionController, SessionEvent, SessionOptions, SourceChoice, State
 from app.storage.store import Store
 from app.ui import theme
 from app.ui.channel_row import ChannelRow
@@ -29,6 +27,7 @@ from app.ui.frame_pacer import FramePacer
 from app.ui.practice_controls import PracticeControls
 from app.ui.preferences import Preferences
 from app.ui.records_controls import RecordsControls
+from app.ui.replay_bar import ReplayControls
 from app.ui.routine_panel import RoutinePanel
 from app.ui.session_panel import SessionPanel
 from app.ui.sound_feedback import SoundFeedback
@@ -80,6 +79,7 @@ class MainWindow(QMainWindow):
         self._wire_toolbar()
         self.records.wire(self.toolbar, self.practice.strip)
         self.toolbar.resized.connect(self._fit_toolbar)
+        self.replay = ReplayControls(self)  # the transport bar, its keys, Records → Open recording…
         self.setCentralWidget(self._build_central())
         self.frame_timer = FramePacer(self.refresh, self.controller.newest_sample, self)  # paints on new data
         self.status_timer = QTimer(self)
@@ -131,7 +131,7 @@ class MainWindow(QMainWindow):
         self.channels = ChannelsView(self.controller.press)
         self.channels.threshold_changed.connect(self._threshold_changed)
         self.channels.unit_changed.connect(self._show_person)
-        for w in (self.banner, self.done_banner, self.routine, self.practice.strip):
+        for w in (self.banner, self.done_banner, self.replay.bar, self.routine, self.practice.strip):
             outer.addWidget(w)
         outer.addWidget(self.channels, 1)
         self.panel = SessionPanel()
@@ -149,9 +149,9 @@ class MainWindow(QMainWindow):
     def toggle_connect(self) -> None:
         self.connect_source() if self.controller.state is State.IDLE else self.disconnect_source()
 
-    def connect_source(self) -> None:
+    def connect_source(self, choice: SourceChoice | None = None) -> None:
         tb = self.toolbar
-        choice = tb.source.choice(tb.labels, tb.scenario_key, self.prefs.sample_rate(), self._seed)
+        choice = choice or tb.source.choice(tb.labels, tb.scenario_key, self.prefs.sample_rate(), self._seed)
         if self.sound.start():  # the first time: no sound output, said once
             self.status.say(self.sound.reason, 8000)
         self.controller.sound_cues = not self.sound.reason  # the goal tone's detector, only if heard
@@ -185,7 +185,7 @@ class MainWindow(QMainWindow):
             self.connect_source()
 
     def _manual(self) -> bool:
-        return self.toolbar.source.simulated and SCENARIOS[self.toolbar.scenario_key].manual
+        return self.toolbar.source.simulated and SCENARIOS[self.toolbar.scenario_key].manual and not self.replay.active
 
     def _sync_manual_button(self) -> None:
         self.channels.contract_btn.setVisible(self._manual())

@@ -126,6 +126,7 @@ class SessionToolbar(QToolBar):
     history = Signal()
     review_last = Signal()
     recover = Signal()
+    open_recording = Signal()  # replay a recording in the window (app.ui.replay_bar)
     resized = Signal()  # its contents changed width (a box's text)
 
     def __init__(self, prefs: Preferences, parent: QWidget | None = None) -> None:
@@ -175,6 +176,7 @@ class SessionToolbar(QToolBar):
         rmenu.addAction("History and trends…", self.history.emit)
         rmenu.addAction("Review the last session…", self.review_last.emit)
         rmenu.addAction("Recover unfinished recordings", self.recover.emit)
+        rmenu.addAction("Open recording… (replay it here, Ctrl+O)", self.open_recording.emit)
         self.records_btn.setMenu(rmenu)
         self.addSeparator()
         # a gear, not a word: the whole toolbar must fit 1280 px in every state ("Cancel connecting")

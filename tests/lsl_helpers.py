@@ -10,8 +10,8 @@ from pathlib import Path
 
 os.environ.setdefault("LSLAPICFG", str(Path(__file__).with_name("lsl_api.cfg")))
 
-import numpy as np  # noqa: E402
-import pylsl  # noqa: E402
+import numpy as np
+import pylsl
 
 
 def unique(name: str) -> str:

@@ -104,3 +104,17 @@ def find_streams(wait_s: float = 1.0, usable_only: bool = True) -> list[LslStrea
         if s.usable or not usable_only:
             streams.setdefault(s.name, s)
     return list(streams.values())
+
+
+def scan_lines(wait_s: float) -> int:
+    """``glutefire scan --lsl``: one line per EMG-capable stream on stdout; 1 when there is none."""
+    import sys
+
+    found = find_streams(wait_s)
+    if not found:
+        print(f"No LSL EMG stream answered in {wait_s:g} s; is the program that sends it running?", file=sys.stderr)
+        return 1
+    for s in found:
+        print(s.line())
+    print("Record one with: glutefire record --device lsl:NAME --seconds S --out FILE.csv", file=sys.stderr)
+    return 0

@@ -167,3 +167,23 @@ def test_find_streams_lists_emg_streams_and_leaves_marker_streams_out() -> None:
     assert (s.type, s.channel_count, s.sample_rate_hz) == ("EMG", 3, 1000.0)
     assert emg in s.line() and "1000 Hz" in s.line() and "3 ch" in s.line()
     assert text in {s.name for s in find_streams(1.0, usable_only=False)}
+
+
+def test_the_command_line_lists_lsl_streams_and_records_one_publishing_itself_again(tmp_path, capsys) -> None:
+    from app.cli import main
+    from app.storage.reader import load_recording
+
+    name = unique("cli")
+    fs = 250.0
+    outlet = emg_outlet(name, ["gluteus_maximus_L"], ["microvolts"], fs)
+    assert main(["scan", "--lsl", "--seconds", "1"]) == 0
+    assert name in capsys.readouterr().out
+    pusher = Pusher(outlet, fs, 400, chunk=10, pace_s=0.01).start()
+    out = tmp_path / "cli.csv"
+    assert main(["record", "--device", f"lsl:{name}", "--seconds", "1", "--out", str(out), "--lsl", "--quiet"]) == 0
+    assert pusher.done.wait(10.0)
+    rec = load_recording(out)
+    assert rec.labels == ("gluteus_maximus_L",) and rec.sample_rate_hz == fs
+    np.testing.assert_array_equal(rec.data[0], np.arange(250.0))
+    assert main(["record", "--device", "lsl:", "--seconds", "1", "--out", str(tmp_path / "x.csv")]) == 2
+    assert "Name the LSL stream" in capsys.readouterr().err

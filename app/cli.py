@@ -99,6 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_record(sub)
     sc = sub.add_parser("scan", help="list the EMG patches in Bluetooth range")
     sc.add_argument("--seconds", type=_positive_float, default=5.0, help="how long to listen")
+    sc.add_argument("--lsl", action="store_true", help="list the Lab Streaming Layer EMG streams instead (docs/lsl.md)")
     _add_analyze(sub)
     ex = sub.add_parser("exercises", help="the exercise library: instructions, cues, muscles, %%MVIC evidence, protocol")
     ex.add_argument("--json", action="store_true", help="machine-readable output")
@@ -159,8 +160,11 @@ def _add_record(sub: argparse._SubParsersAction) -> None:
     r = sub.add_parser("record", help="record a session to CSV without the window")
     r.add_argument(
         "--device", default="sim",
-        help="'sim' for the simulated patch (default), or a Bluetooth patch's address or name",
+        help="'sim' for the simulated patch (default), 'lsl:NAME' for a Lab Streaming Layer stream, or a "
+        "Bluetooth patch's address or name",
     )
+    r.add_argument("--lsl", action="store_true", help="also publish the session as Lab Streaming Layer streams "
+                   "(raw, envelope, markers; docs/lsl.md)")
     r.add_argument("--protocol", choices=sorted(PROTOCOLS),
                    help="Bluetooth protocol (detected from the patch's services when not given)")
     r.add_argument("--seconds", type=_positive_float, required=True, help="how long to record")
@@ -234,6 +238,10 @@ def _choice(args: argparse.Namespace, default_labels: tuple[str, ...] = ("gluteu
         raise UserError("--speed only applies to the simulated patch.")
     if who != DEFAULT_PERSONA:
         raise UserError("--persona only applies to the simulated patch.")
+    if args.device.startswith("lsl:"):
+        from app.devices.lsl_source import LslChoice
+
+        return LslChoice(args.device[4:])
     return BluetoothChoice(args.device, getattr(args, "protocol", None), labels or default_labels, strict_labels=True)
 
 
@@ -263,7 +271,7 @@ def cmd_record(args: argparse.Namespace) -> int:
     out = _out_file(args.out, args.force)
     choice = _choice(args)
     store = _open_store(args.db) if (args.db or args.person) else None
-    ctl = SessionController(SessionOptions(filters=FilterSettings(notch_hz=args.notch)),
+    ctl = SessionController(SessionOptions(filters=FilterSettings(notch_hz=args.notch), lsl_outlet=args.lsl),
                             MemoryTargets(threshold_uv=args.threshold), store=store)
     if args.person:
         assert store is not None
@@ -341,6 +349,10 @@ def _wait_for_recording(ctl: SessionController, args: argparse.Namespace) -> Non
 
 
 def cmd_scan(args: argparse.Namespace) -> int:
+    if args.lsl:
+        from app.devices.lsl import scan_lines
+
+        return scan_lines(args.seconds)
     from app.devices.ble import scan
 
     found = scan(args.seconds)

@@ -32,7 +32,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
@@ -40,6 +40,7 @@ from app.analysis.fatigue import STOP_CONSECUTIVE, STOP_FRACTION
 from app.analysis.firing_order import is_glute
 from app.analysis.live import LiveAnalysis, LiveSnapshot
 from app.analysis.mvic import DEFAULT_TARGET_PERCENT, MvicReference
+from app.devices.lsl_source import LslChoice
 from app.devices.personas import DEFAULT_PERSONA, Effort
 from app.devices.scenarios import DEFAULT_SCENARIO, SCENARIOS
 from app.devices.simulator import DEFAULT_RATE_HZ, SimulatedPatch
@@ -63,6 +64,9 @@ from app.storage.later import RecordsLater
 from app.storage.recorder import CsvRecorder
 from app.storage.rep_csv import rep_csv_path, write_rep_csv
 from app.storage.store import Store
+
+if TYPE_CHECKING:
+    from app.session.lsl_outlet import LslOutlet
 
 UNIT_TEXT = {"uV": "µV", "counts": "counts", "mV": "mV"}
 #: a new goal tone (or helper warning) needs the level below the goal for this long first: a level
@@ -114,7 +118,7 @@ class BluetoothChoice:
         return BleSource(self.target, protocol=self.protocol, labels=self.labels)
 
 
-SourceChoice = SimulatedChoice | BluetoothChoice | ReplayChoice
+SourceChoice = SimulatedChoice | BluetoothChoice | ReplayChoice | LslChoice
 
 
 # -- remembering targets --------------------------------------------------------------------------
@@ -268,6 +272,7 @@ class SessionOptions:
     stop_fraction: float = STOP_FRACTION
     stop_consecutive: int = STOP_CONSECUTIVE
     recordings_dir: Path | None = None
+    lsl_outlet: bool = False  # publish the session on the Lab Streaming Layer too (app.session.lsl_outlet)
 
 
 Listener = Callable[[SessionEvent], None]
@@ -316,6 +321,7 @@ class SessionController:
         self._last_practice: PracticeRun | None = None  # shown until the next one starts
         self._restart_analysis = False  # set on a routine's thread, done on the caller's
         self._settle_at: int | None = None  # a replay ended at this stream sample: settle the last rep there
+        self.lsl: LslOutlet | None = None  # the session's LSL streams, while published
 
     # -- events ---------------------------------------------------------------------------------
     def _emit(self, type_: EventType, message: str = "", data: Any = None) -> None:
@@ -478,6 +484,8 @@ class SessionController:
         thresholds = [self.targets.threshold(lb) for lb in labels]
         try:
             stream = LiveStream(source, self.options.filters, thresholds)
+            if self.options.lsl_outlet:
+                self._publish(stream)
         except UserError:
             source.stop()
             raise
@@ -497,6 +505,7 @@ class SessionController:
             except UserError:
                 self.stream = None
                 source.stop()
+                self._unpublish()
                 raise
         stream.start()
         self._emit(EventType.CONNECTED, f"Streaming from {source.name}.")
@@ -513,6 +522,19 @@ class SessionController:
         self.stream.set_thresholds(th)
         if self.live is not None:
             self.live.set_targets(th)
+
+    def _publish(self, stream: LiveStream) -> None:
+        """The stream, its envelope and the session's events on the Lab Streaming Layer (docs/lsl.md)."""
+        from app.session.lsl_outlet import LslOutlet
+
+        self.lsl = LslOutlet(stream, lambda: self.live)
+        self.listeners.append(self.lsl.on_session_event)
+
+    def _unpublish(self) -> None:
+        outlet, self.lsl = self.lsl, None
+        if outlet is not None:
+            self.listeners.remove(outlet.on_session_event)
+            outlet.close()
 
     def _new_analysis(self, keep_rest: bool = False) -> None:
         """A fresh live analysis on the stream (at connect, and after a calibration: its maximal
@@ -548,6 +570,7 @@ class SessionController:
         saved = self.stop_recording() if stream.recorder is not None else None
         stream.stop()
         self.stream = None
+        self._unpublish()
         if self.live is not None:
             self.live.close()
         self._emit(EventType.DISCONNECTED, "Disconnected.")

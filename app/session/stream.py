@@ -89,6 +89,8 @@ class LiveStream:
         self._rec_lock = threading.Lock()
         #: called on the source's thread for each rare event (the window turns it into a Qt signal)
         self.event_listeners: list[Callable[[SourceEvent], None]] = []
+        #: called with (text, sample index) for every event row ``mark`` writes (the LSL markers)
+        self.mark_listeners: list[Callable[[str, int], None]] = []
         self.running = False
         #: (samples received up to this block, its arrival time): the delay meter's clock
         self._arrivals: deque[tuple[int, float]] = deque(maxlen=1024)
@@ -106,6 +108,11 @@ class LiveStream:
         arrivals = list(self._arrivals)  # (a copy: the source thread appends meanwhile)
         i = bisect.bisect_left(arrivals, (sample, -1.0))
         return arrivals[i][1] if i < len(arrivals) else None
+
+    def arrivals(self) -> list[tuple[int, float]]:
+        """The newest ~1024 blocks as (samples received up to and including it, arrival time on
+        ``time.perf_counter``), oldest first: the clock an LSL outlet stamps samples with."""
+        return list(self._arrivals)
 
     def _on_event(self, event: SourceEvent) -> None:
         for listener in list(self.event_listeners):
@@ -198,8 +205,11 @@ class LiveStream:
     def mark(self, text: str) -> None:
         """An event (a user's mark) at the newest sample, in the CSV's events column."""
         rec = self.recorder
+        index = self.ring.total
         if rec is not None:
-            rec.mark(text, self.ring.total)
+            rec.mark(text, index)
+        for listener in list(self.mark_listeners):
+            listener(text, index)
 
     def status(self) -> StreamStatus:
         st = self.source.stats

@@ -6,7 +6,6 @@ Thin: the ``SessionController`` runs the session; this window passes it the pers
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 
 from platformdirs import user_documents_dir
@@ -18,7 +17,7 @@ from app import __version__
 from app.analysis.live import LiveSnapshot
 from app.devices.scenarios import SCENARIOS
 from app.errors import UserError
-from app.session.controller import EventType, SessionController, SessionEvent, SessionOptions, SourceChoice, State
+from app.session.controller import EventType, SessionController, SessionEvent, SourceChoice, State
 from app.storage.store import Store
 from app.ui import theme
 from app.ui.channel_row import ChannelRow
@@ -53,9 +52,7 @@ class MainWindow(QMainWindow):
         self.prefs = Preferences(settings)
         self.recordings_dir = recordings_dir or Path(user_documents_dir()) / "GluteFire" / "recordings"
         self._seed = seed
-        frac, reps = self.prefs.stopping_rule()
-        self.controller = SessionController(
-            SessionOptions(self.prefs.filters(), frac, reps, self.recordings_dir), self.prefs, store=store)
+        self.controller = SessionController(self.prefs.session_options(self.recordings_dir), self.prefs, store=store)
         self.controller.person = self.prefs.person()
         self._bridge = _Bridge(self)
         self._bridge.happened.connect(self._on_event, Qt.ConnectionType.QueuedConnection)
@@ -250,8 +247,7 @@ class MainWindow(QMainWindow):
                 self.controller.set_filters(self.prefs.filters())
             except UserError as exc:
                 self.show_error(str(exc))
-            frac, reps = self.prefs.stopping_rule()  # from the next Connect on
-            self.controller.options = replace(self.controller.options, stop_fraction=frac, stop_consecutive=reps)
+            self.controller.options = self.prefs.session_options(self.recordings_dir, self.controller.options)  # next Connect
             self.sound.set_settings(self.prefs.sound())
 
     # -- people -----------------------------------------------------------------------------------

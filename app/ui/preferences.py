@@ -6,7 +6,8 @@ change of channel preset.
 
 from __future__ import annotations
 
-from dataclasses import asdict, fields
+from dataclasses import asdict, fields, replace
+from pathlib import Path
 
 from PySide6.QtCore import QSettings
 
@@ -18,6 +19,7 @@ from app.devices.simulator import DEFAULT_RATE_HZ, SUPPORTED_RATES
 from app.dsp.filters import FilterSettings
 from app.dsp.firing import DEFAULT_THRESHOLD_UV
 from app.muscles import DEFAULT_PRESET, PRESETS
+from app.session.controller import SessionOptions
 from app.session.sound import SoundSettings
 
 
@@ -163,6 +165,23 @@ class Preferences:
     def set_stopping_rule(self, fraction: float, consecutive: int) -> None:
         self.q.setValue("session/stop_fraction", float(fraction))
         self.q.setValue("session/stop_reps", int(consecutive))
+
+    # -- Lab Streaming Layer (off by default) --
+    def lsl_outlet(self) -> bool:
+        """Publish each session as LSL streams (raw, envelope, markers) for LabRecorder."""
+        v = self.q.value("lsl/outlet", False)
+        return v if isinstance(v, bool) else str(v).lower() in ("true", "1", "yes")
+
+    def set_lsl_outlet(self, on: bool) -> None:
+        self.q.setValue("lsl/outlet", bool(on))
+
+    def session_options(self, recordings_dir: Path, base: SessionOptions | None = None) -> SessionOptions:
+        """What the next Connect starts with: the stopping rule and LSL publishing from here, on
+        ``base`` (the session's options, whose filters ``set_filters`` keeps), else our filters."""
+        frac, reps = self.stopping_rule()
+        filters = base.filters if base is not None else self.filters()
+        return replace(base or SessionOptions(), filters=filters, stop_fraction=frac, stop_consecutive=reps,
+                       recordings_dir=recordings_dir, lsl_outlet=self.lsl_outlet())
 
 
 def _key(name: str) -> str:

@@ -112,6 +112,14 @@ class SettingsDialog(QDialog):
             sform.addRow(QLabel("A new rate applies at the next Connect."))
         lay.addWidget(sim)
 
+        lsl = QGroupBox("Lab Streaming Layer")
+        lform = QFormLayout(lsl)
+        self.lsl = QCheckBox("Publish the session for LabRecorder and other LSL programs (raw, envelope, markers)")
+        self.lsl.setChecked(prefs.lsl_outlet())
+        self.lsl.setToolTip("Streams 'GluteFire raw', 'GluteFire envelope' and 'GluteFire markers' from the next Connect")
+        lform.addRow(self.lsl)
+        lay.addWidget(lsl)
+
         self.error = QLabel("")
         self.error.setStyleSheet("color: #b91c1c;")
         self.error.setWordWrap(True)
@@ -141,6 +149,7 @@ class SettingsDialog(QDialog):
         self.prefs.set_filters(s)
         self.prefs.set_sample_rate(int(self.rate.currentData()))
         self.prefs.set_persona(str(self.persona.currentData()))
+        self.prefs.set_lsl_outlet(self.lsl.isChecked())
         self.prefs.set_stopping_rule(self.stop_fraction.value() / 100.0, self.stop_reps.value())
         self.prefs.set_sound(SoundSettings(self.volume.value() / 100.0, self.mute.isChecked(), self.pitch.isChecked(),
                                            self.speech.isChecked()))

@@ -11,6 +11,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QLabel, QMenu, QPushButton, QToolBar, QWidget
 
+from app.devices.lsl_source import LslChoice
 from app.devices.protocols import PROTOCOLS
 from app.devices.scenarios import SCENARIOS
 from app.muscles import PRESETS
@@ -19,6 +20,8 @@ from app.ui.preferences import Preferences
 
 SIM_KEY = "sim"
 SCAN_KEY = "scan"
+LSL_FIND_KEY = "lsl-find"
+LSL_PREFIX = "lsl:"
 
 
 def device_key(address: str, protocol: str, name: str) -> str:
@@ -39,11 +42,14 @@ class SourceBox(QComboBox):
         if last is not None:
             self.add_device(*last)
         self.addItem("Find a Bluetooth patch…", SCAN_KEY)
+        self.addItem("Find an LSL stream…", LSL_FIND_KEY)
+        if prefs.last_source().startswith(LSL_PREFIX):
+            self.add_lsl(prefs.last_source()[len(LSL_PREFIX):])
         self.setToolTip("Where the EMG comes from")
         self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         key = prefs.last_source()
         idx = self.findData(key)
-        self.setCurrentIndex(idx if idx >= 0 and key != SCAN_KEY else 0)
+        self.setCurrentIndex(idx if idx >= 0 and key not in (SCAN_KEY, LSL_FIND_KEY) else 0)
         self._index = self.currentIndex()
         self.activated.connect(self._activated)
 
@@ -74,10 +80,29 @@ class SourceBox(QComboBox):
         self.setCurrentIndex(self.add_device(address, protocol, name))
         self._activated(self.currentIndex())
 
+    def add_lsl(self, name: str) -> int:
+        """An LSL stream as an entry (after the simulated patch); returns its index."""
+        idx = self.findData(LSL_PREFIX + name)
+        if idx < 0:
+            idx = 1
+            self.insertItem(idx, f"LSL: {name if len(name) <= 16 else name[:15] + '…'}", LSL_PREFIX + name)
+            self.setItemData(idx, f"The Lab Streaming Layer stream {name}", Qt.ItemDataRole.ToolTipRole)
+        return idx
+
+    def find_lsl(self) -> None:
+        from app.ui.lsl_dialog import LslDialog
+
+        dlg = LslDialog(self.window())
+        self.lsl_dialog = dlg
+        if dlg.exec() and dlg.chosen is not None:
+            self.setCurrentIndex(self.add_lsl(dlg.chosen.name))
+            self._activated(self.currentIndex())
+
     def _activated(self, index: int) -> None:
-        if self.itemData(index) == SCAN_KEY:
+        if self.itemData(index) in (SCAN_KEY, LSL_FIND_KEY):
+            find = self.find_patch if self.itemData(index) == SCAN_KEY else self.find_lsl
             self.setCurrentIndex(self._index)
-            self.find_patch()
+            find()
             return
         self._index = index
         self.prefs.set_last_source(str(self.currentData()))
@@ -93,6 +118,8 @@ class SourceBox(QComboBox):
             # 10 ms packets, as a patch notifies once per BLE connection event (7.5-15 ms): with
             # 20 ms packets the traces could move only 50 times a second (docs/performance.md)
             return SimulatedChoice(labels, rate, scenario, seed, persona=self.prefs.persona(), block_ms=10.0)
+        if str(self.currentData()).startswith(LSL_PREFIX):
+            return LslChoice(str(self.currentData())[len(LSL_PREFIX):])
         address, protocol, name = str(self.currentData())[4:].split("|")
         return BluetoothChoice(address, protocol or None, labels, name)
 

@@ -121,7 +121,7 @@ def _stream_and_paint(win: MainWindow, process: Callable[[], None], report: Self
     report.add("display", f"{win.frames} frames painted offscreen")
 
 
-def _record(win: MainWindow, process: Callable[[], None], path: Path) -> float:
+def _record(win: MainWindow, process: Callable[[], None], path: Path) -> tuple[float, int]:
     """Step 4: two seconds recorded through the same path as the Record button."""
     ctl = win.controller
     source = ctl.source
@@ -131,13 +131,17 @@ def _record(win: MainWindow, process: Callable[[], None], path: Path) -> float:
     ctl.start_recording(path, max_samples=n)
     rec = ctl.recording
     assert rec is not None
-    end = rec.start_index + n  # the writer may hold the last block until it is closed: wait for the DSP
+    # past the end by 0.1 s: the DSP counts a block as processed before its sinks (the recorder) have it
+    end = rec.start_index + n + int(0.1 * fs)
     _wait(process, lambda: ctl.newest_sample() >= end or bool(rec.error), "recording",
           f"{RECORD_SECONDS:g} s were not recorded")
     saved = ctl.stop_recording()
     if saved is None or saved.error:
         raise SelfTestFailure("recording", saved.error if saved is not None and saved.error else "Nothing was saved.")
-    return fs
+    rows = int(round(saved.seconds * fs))
+    if rows < 0.95 * n:
+        raise SelfTestFailure("recording", f"Only {rows} of {n} samples were recorded.")
+    return fs, rows
 
 
 def _sound(win: MainWindow, process: Callable[[], None], server: object | None, tmp: Path) -> str:
@@ -168,15 +172,14 @@ def _sound(win: MainWindow, process: Callable[[], None], server: object | None, 
     return f"goal cue heard on a null sink ({hz:.0f} Hz)"
 
 
-def _read_back(path: Path, fs: float, report: SelfTestReport) -> None:
+def _read_back(path: Path, rows: int, report: SelfTestReport) -> None:
     """Step 5: the file, read by the reader the analysis uses, holds what was recorded."""
     from app.analysis.offline import AnalysisSettings, analyze
     from app.storage.reader import load_recording
 
     rec = load_recording(path, envelope=False)
-    n = int(round(RECORD_SECONDS * fs))
-    if rec.data.shape[1] != n:
-        raise SelfTestFailure("read back", f"The file holds {rec.data.shape[1]} rows, not {n}.")
+    if rec.data.shape[1] != rows:  # every row the recorder wrote, and no other
+        raise SelfTestFailure("read back", f"The file holds {rec.data.shape[1]} rows; the recorder wrote {rows}.")
     if not np.all(np.isfinite(rec.data)):
         raise SelfTestFailure("read back", "The recording has missing samples.")
     if rec.metadata.get("app_version") != f"GluteFire {__version__}":
@@ -244,7 +247,7 @@ def _run(tmp: Path, report: SelfTestReport) -> None:
         try:
             _stream_and_paint(win, app.processEvents, report)
             report.add("sound", _sound(win, app.processEvents, server, tmp))
-            fs = _record(win, app.processEvents, tmp / "selftest.csv")
+            _fs, rows = _record(win, app.processEvents, tmp / "selftest.csv")
         finally:
             win.close()  # stops the patch, the DSP, the recorder and the sound, in that order
             store = win.controller.store
@@ -252,7 +255,7 @@ def _run(tmp: Path, report: SelfTestReport) -> None:
                 store.close()  # handed in: the window does not close it
             win.deleteLater()
             app.processEvents()
-        _read_back(tmp / "selftest.csv", fs, report)
+        _read_back(tmp / "selftest.csv", rows, report)
 
 
 def run_self_test() -> int:

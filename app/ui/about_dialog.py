@@ -82,9 +82,10 @@ def installed_parts() -> list[tuple[Part, str]]:
 
 def own_licence() -> str:
     try:
-        return metadata("glutefire").get("License-Expression") or metadata("glutefire").get("License") or "MIT"
+        meta = metadata("glutefire")
     except PackageNotFoundError:
-        return "MIT"
+        return "MIT"  # pyproject.toml's licence, when running from a checkout without an install
+    return meta["License-Expression"] or meta["License"] or "MIT"
 
 
 def version_text() -> str:

@@ -173,7 +173,7 @@ def install_about(window: QMainWindow) -> None:
         AboutDialog(window).exec()
 
     action = QAction("About GluteFire", window)
-    action.setShortcut(QKeySequence(QKeySequence.StandardKey.HelpContents))
+    action.setShortcut(QKeySequence("F1"))
     action.triggered.connect(show)
     window.addAction(action)
     link = QPushButton(f"GluteFire {__version__}")

@@ -90,6 +90,8 @@ def build_parser() -> argparse.ArgumentParser:
         "Without a command, opens the window.",
     )
     p.add_argument("--version", action="version", version=f"GluteFire {__version__}")
+    p.add_argument("--self-test", action="store_true",
+                   help="check this installation end to end (simulated patch to file and database); one line, exit 0 if fine")
     sub = p.add_subparsers(dest="command", parser_class=_Parser)
 
     g = sub.add_parser("gui", help="open the window (the default)")
@@ -425,6 +427,10 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 def run(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.self_test:
+        from app.selftest import run_self_test
+
+        return run_self_test()
     if args.command in (None, "gui"):
         from app.storage.reader import load_recording
         from app.ui.app import run_gui

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from platformdirs import user_documents_dir
 from PySide6.QtCore import QObject, QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QHBoxLayout, QInputDialog, QMainWindow, QVBoxLayout, QWidget
 
 from app import __version__
@@ -20,6 +20,7 @@ from app.errors import UserError
 from app.session.controller import EventType, SessionController, SessionEvent, SourceChoice, State
 from app.storage.store import Store
 from app.ui import theme
+from app.ui.about_dialog import install_about
 from app.ui.channel_row import ChannelRow
 from app.ui.channels_view import ChannelsView, ContractionKey
 from app.ui.frame_pacer import FramePacer
@@ -60,15 +61,13 @@ class MainWindow(QMainWindow):
         self.frames = 0
         self._snap: LiveSnapshot | None = None
         self.setWindowTitle(f"GluteFire {__version__} — live glute activation")
-        icon = Path(__file__).resolve().parents[2] / "assets" / "glutefire.svg"
-        if icon.exists():  # source checkout; bundles ship it under assets/ too
-            self.setWindowIcon(QIcon(str(icon)))
         self.resize(1280, 720)
         self.setStyleSheet(theme.APP_STYLE)
         self.toolbar = SessionToolbar(self.prefs)
         self.addToolBar(self.toolbar)
         self.status = SessionStatusBar()
         self.setStatusBar(self.status)
+        install_about(self)  # the icon, F1 and the version in the status bar
         self.practice = PracticeControls(self.controller, self, lambda text: self.status.say(text, 8000))
         self.records = RecordsControls(self.controller, self, lambda text: self.status.say(text, 8000), self._fill_people)
         self.sound = SoundFeedback(self.prefs.sound())

@@ -90,6 +90,8 @@ def build_parser() -> argparse.ArgumentParser:
         "Without a command, opens the window.",
     )
     p.add_argument("--version", action="version", version=f"GluteFire {__version__}")
+    p.add_argument("--database", metavar="URL", help="the records: a clinic's server (postgresql://…, see "
+                   "docs/clinic.md) or a SQLite file (default: $GLUTEFIRE_DATABASE_URL, else the app's own file)")
     sub = p.add_subparsers(dest="command", parser_class=_Parser)
 
     g = sub.add_parser("gui", help="open the window (the default)")
@@ -409,6 +411,16 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 def run(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    from app.storage import db_url
+
+    before = db_url.choose(args.database)
+    try:
+        return _run(args)
+    finally:
+        db_url.choose(before)
+
+
+def _run(args: argparse.Namespace) -> int:
     if args.command in (None, "gui"):
         from app.ui.app import run_gui
 

@@ -28,11 +28,22 @@ def from_environment() -> str | None:
     return value or None
 
 
+#: ``glutefire --database`` (or the window's setting) for this run; ``choose`` sets it
+_for_this_run: str | None = None
+
+
+def choose(target: str | None) -> str | None:
+    """The records this run uses unless a command names others (``--db``); returns the earlier choice."""
+    global _for_this_run
+    before, _for_this_run = _for_this_run, (target.strip() or None) if target else None
+    return before
+
+
 def chosen(explicit: str | Path | None) -> str | Path | None:
     """The records the user chose (None: the default SQLite file)."""
     if explicit is not None and str(explicit).strip():
         return explicit
-    return from_environment()
+    return _for_this_run or from_environment()
 
 
 # user:password@ in the authority, and password=... in the query string (libpq accepts both)

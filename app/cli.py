@@ -108,6 +108,9 @@ def build_parser() -> argparse.ArgumentParser:
     from app.cli_records import add_parsers
 
     add_parsers(sub)
+    from app.cli_database import add_parsers as add_database_parsers
+
+    add_database_parsers(sub)
     return p
 
 
@@ -427,12 +430,13 @@ def _run(args: argparse.Namespace) -> int:
         return run_gui(
             scenario=getattr(args, "scenario", None), connect=getattr(args, "connect", False)
         )
+    from app.cli_database import cmd_database
     from app.cli_practice import cmd_exercises, cmd_practice, cmd_screen
     from app.cli_records import cmd_history, cmd_people, cmd_recover, cmd_report
 
     handlers = {"record": cmd_record, "analyze": cmd_analyze, "scan": cmd_scan, "exercises": cmd_exercises,
                 "practice": cmd_practice, "screen": cmd_screen, "people": cmd_people, "history": cmd_history,
-                "report": cmd_report, "recover": cmd_recover}
+                "report": cmd_report, "recover": cmd_recover, "database": cmd_database}
     return handlers[args.command](args)
 
 

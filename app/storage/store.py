@@ -625,3 +625,22 @@ class Store:
             raise UserError(f"The stored recording of session {session_uuid} is damaged (its checksum differs).")
         tmp.replace(out)
         return out
+
+    # -- a whole history, for ``transfer.copy_records`` --
+    def import_person(self, p: Person) -> tuple[Person, bool]:
+        """The person of another database here, by name, with their own dates; (person, added)."""
+        with self._tx() as db:
+            added = db.execute(
+                "INSERT INTO person(name, notes, created_at, pseudonym, sides, archived_at) VALUES (?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (name) DO NOTHING RETURNING id",
+                (p.name, p.notes, p.created_at, p.pseudonym, ",".join(p.sides), p.archived_at)).fetchone()
+        return self.require_person(p.name), added is not None
+
+    def all_screenings(self) -> list[tuple[int | None, dict[str, Any]]]:
+        """Every screening result, anyone's or nobody's: (person id, result with its keys)."""
+        rows = self._db.execute("SELECT person_id, id, test, taken_at, result, uuid FROM screening ORDER BY taken_at, id")
+        return [(r[0], {"id": r[1], "test": r[2], "taken_at": r[3], "uuid": r[5], **json.loads(r[4])})
+                for r in rows.fetchall()]
+
+    def has_screening(self, result_uuid: str) -> bool:
+        return self._db.execute("SELECT 1 FROM screening WHERE uuid = ?", (result_uuid,)).fetchone() is not None

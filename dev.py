@@ -6,13 +6,14 @@
     python3 dev.py bench   set up .venv (+ bench extra) and run the benchmarks
 
 Setup is idempotent: it reinstalls only when pyproject.toml changed. On Linux it installs the few
-system libraries Qt and the D-Bus tests need (apt-get, when they are missing and we may).
+system libraries Qt, the D-Bus and the PostgreSQL tests need (apt-get, when they are missing and we may).
 Standard library only: this runs before anything is installed.
 """
 
 from __future__ import annotations
 
 import ctypes.util
+import glob
 import hashlib
 import os
 import shutil
@@ -51,7 +52,10 @@ LINUX_BINARIES = {
     "espeak-ng": "espeak-ng",  # spoken cues (hold, relax, ...)
     "pulseaudio": "pulseaudio",  # a private sound server with a null sink for the audio tests
     "parec": "pulseaudio-utils",  # records that sink's monitor
+    "initdb": "postgresql",  # the throwaway PostgreSQL server of the clinic-records tests
 }
+# Debian keeps the PostgreSQL server's programs off PATH
+SERVER_BIN_GLOBS = ("/usr/lib/postgresql/*/bin",)
 
 
 def say(msg: str) -> None:
@@ -82,12 +86,16 @@ def apt_install(packages: list[str]) -> None:
         fail("Could not install " + " ".join(packages) + " with apt-get.")
 
 
+def _have_program(exe: str) -> bool:
+    return shutil.which(exe) is not None or any(glob.glob(f"{d}/{exe}") for d in SERVER_BIN_GLOBS)
+
+
 def ensure_system(display: bool) -> None:
     if sys.platform != "linux":
         return
     libs = dict(LINUX_LIBS, **(LINUX_DISPLAY_LIBS if display else {}))
     missing = [pkg for lib, pkg in libs.items() if ctypes.util.find_library(lib) is None]
-    missing += [pkg for exe, pkg in LINUX_BINARIES.items() if shutil.which(exe) is None]
+    missing += [pkg for exe, pkg in LINUX_BINARIES.items() if not _have_program(exe)]
     apt_install(sorted(set(missing)))
 
 

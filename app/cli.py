@@ -92,6 +92,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"GluteFire {__version__}")
     p.add_argument("--self-test", action="store_true",
                    help="check this installation end to end (simulated patch to file and database); one line, exit 0 if fine")
+    p.add_argument("--database", metavar="URL", help="the records: a clinic's server (postgresql://…, see "
+                   "docs/clinic.md) or a SQLite file (default: $GLUTEFIRE_DATABASE_URL, else the app's own file)")
     sub = p.add_subparsers(dest="command", parser_class=_Parser)
 
     g = sub.add_parser("gui", help="open the window (the default)")
@@ -112,6 +114,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_parsers(sub)
     add_format_parsers(sub)
+    from app.cli_database import add_parsers as add_database_parsers
+
+    add_database_parsers(sub)
     return p
 
 
@@ -431,6 +436,16 @@ def run(argv: Sequence[str] | None = None) -> int:
         from app.selftest import run_self_test
 
         return run_self_test()
+    from app.storage import db_url
+
+    before = db_url.choose(args.database)
+    try:
+        return _run(args)
+    finally:
+        db_url.choose(before)
+
+
+def _run(args: argparse.Namespace) -> int:
     if args.command in (None, "gui"):
         from app.storage.reader import load_recording
         from app.ui.app import run_gui
@@ -439,13 +454,14 @@ def run(argv: Sequence[str] | None = None) -> int:
         return run_gui(
             scenario=getattr(args, "scenario", None), connect=getattr(args, "connect", False), replay=replay
         )
+    from app.cli_database import cmd_database
     from app.cli_formats import cmd_export
     from app.cli_practice import cmd_exercises, cmd_practice, cmd_screen
     from app.cli_records import cmd_history, cmd_people, cmd_recover, cmd_report
 
     handlers = {"record": cmd_record, "analyze": cmd_analyze, "scan": cmd_scan, "exercises": cmd_exercises,
                 "practice": cmd_practice, "screen": cmd_screen, "people": cmd_people, "history": cmd_history,
-                "report": cmd_report, "recover": cmd_recover, "export": cmd_export}
+                "report": cmd_report, "recover": cmd_recover, "export": cmd_export, "database": cmd_database}
     return handlers[args.command](args)
 
 

@@ -49,7 +49,7 @@ from app.dsp.decimate import DISPLAY_BINS_PER_WINDOW, DISPLAY_WINDOW_S
 from app.dsp.filters import FilterSettings
 from app.dsp.firing import DEFAULT_THRESHOLD_UV
 from app.dsp.worker import ProcessedBlock, aligned_display
-from app.errors import UserError
+from app.errors import UserError, os_reason
 from app.exercises.library import LIBRARY, Exercise
 from app.exercises.plan import DrillLike, ProtocolLike, Step, plan_steps
 from app.exercises.scoring import ChannelRoles, RepScore, assign_roles
@@ -63,7 +63,8 @@ from app.storage.csvformat import format_mvic
 from app.storage.later import RecordsLater
 from app.storage.recorder import CsvRecorder
 from app.storage.rep_csv import rep_csv_path, write_rep_csv
-from app.storage.store import Store
+from app.storage.store import Store, new_uuid
+from app.storage.sync import Outbox, PendingSession
 
 if TYPE_CHECKING:
     from app.session.lsl_outlet import LslOutlet
@@ -296,6 +297,8 @@ class SessionController:
         self._store = store
         self._owns_store = store is None
         self._later = RecordsLater()  # records writes that found the database busy (never the window waits)
+        self.outbox = Outbox()  # finished sessions on their way to a clinic's server (kept until they are there)
+        self._recording_uuid = ""  # the session's key, made at Record: the same on every workstation
         self._store_opener = store_opener or Store
         self._store_failed = False
         self.records_problem: str | None = None  # why the records could not be opened (shown until fixed)
@@ -395,12 +398,19 @@ class SessionController:
         if self._store is None and not self._store_failed:
             try:
                 self._store = self._store_opener()
+                self._send_outbox(self._store)
             except UserError as exc:
                 self._store_failed = True
                 self.records_problem = (f"{exc} Recordings are still saved, but this session does not go "
                                         "into the records.")
                 self._emit(EventType.ERROR, self.records_problem)
         return self._store
+
+    def _send_outbox(self, store: Store) -> None:
+        """Sessions an earlier run kept while the server was away go now (or wait on)."""
+        if store.shared and self.outbox.entries():
+            self._later.write(store, "the sessions kept while the records server was away",
+                              lambda db: self.outbox.send_all(db)[0])
 
     def people(self) -> list[str]:
         store = self.store
@@ -1030,6 +1040,7 @@ class SessionController:
         self._marks = []  # each recording numbers its marks from 1
         self._recording_person = self.person  # whose session it is (the file's header says so too)
         self._recorded_practice = []
+        self._recording_uuid = new_uuid()
         self._recording_session = self._open_session_record(str(Path(rec.path).resolve()))
         self._emit(EventType.RECORDING_STARTED, f"Recording to {rec.path}.", rec.path)
         return rec.path
@@ -1040,16 +1051,18 @@ class SessionController:
         store = self.store
         if store is None or self.choice is None:
             return None
-        exercise, name = self.choice.exercise, self._recording_person
+        exercise, name, key = self.choice.exercise, self._recording_person, self._recording_uuid
 
         def open_row(db: Store) -> int:
             person = db.find_person(name) if name else None
-            return db.add_session(person.id if person else None, exercise, csv_path, {"in_progress": True}).id
+            return db.put_session(key, person.id if person else None, exercise, csv_path, {"in_progress": True}).id
 
         try:
             opened = self._later.write(store, f"the session of {csv_path}", open_row)
             if opened is None:
-                self._emit(EventType.INFO, "The records are busy in another program; this session is added to "
+                self._emit(EventType.INFO, "The records server cannot be reached; the recording goes on on this "
+                           "computer and its session is added when the server is back." if store.shared else
+                           "The records are busy in another program; this session is added to "
                            "them as soon as they are free (the recording goes on).")
             return opened
         except (UserError, sqlite3.Error) as exc:
@@ -1086,25 +1099,25 @@ class SessionController:
                 summary["rep_csv"] = str(write_rep_csv(rep_csv_path(csv_path), summary["practice"]))
             except UserError as exc:
                 self._emit(EventType.ERROR, str(exc))
-        opened, self._recording_session = self._recording_session, None
-        name = self._recording_person
+        self._recording_session = None
+        name, key = self._recording_person, self._recording_uuid
+        pending = PendingSession(key, name or None, exercise, csv_path, summary)
 
         def finish_row(db: Store) -> int:
-            if opened is not None:
-                db.update_session(opened, exercise=exercise, summary=summary)
-                return opened
-            # (opened later by ``RecordsLater`` if the records were busy at Record: look it up)
-            known = db.session_for_recording(csv_path)
-            if known is not None:
-                db.update_session(known.id, exercise=exercise, summary=summary)
-                return known.id
+            if db.shared:  # the session and the recording itself to the server, from the outbox
+                return self.outbox.send(db, pending)
+            # (the row opened at Record, by its UUID, or a new one if the records were busy then)
             person = db.find_person(name) if name else None
-            return db.add_session(person.id if person else None, exercise, csv_path, summary).id
+            return db.put_session(key, person.id if person else None, exercise, csv_path, summary).id
 
         try:
+            if store.shared:
+                self.outbox.put(pending)  # kept on this computer until the server has it
             saved = self._later.write(store, f"the session of {csv_path}", finish_row)
             if saved is None:
-                self._emit(EventType.INFO, f"The recording {csv_path} is saved; the records are busy in another "
+                self._emit(EventType.INFO, f"The recording {csv_path} is kept on this computer; the records server "
+                           "cannot be reached, so it and its session go to the server when it is back."
+                           if store.shared else f"The recording {csv_path} is saved; the records are busy in another "
                            "program, so its session is added as soon as they are free.")
                 return None
             self.last_session_id = saved
@@ -1114,6 +1127,9 @@ class SessionController:
         except sqlite3.Error as exc:
             self._emit(EventType.ERROR, f"The recording {csv_path} is saved, but the records could not "
                        f"take the session ({exc}).")
+        except OSError as exc:  # the outbox on this computer (full disk): the recording itself is saved
+            self._emit(EventType.ERROR, f"The recording {csv_path} is saved, but its session could not be kept "
+                       f"for the records server ({os_reason(exc)}).")
         return None
 
     def _report_later(self, saved: list[str], failed: list[str]) -> None:

@@ -1,9 +1,11 @@
-"""Writes to the records that wait for a busy database instead of making the window wait.
+"""Writes to the records that wait for a busy or unreachable database instead of making the window wait.
 
 SQLite lets one program write at a time; another (``glutefire`` in a terminal, a second window, a
-backup tool) may hold the lock for seconds. The window's thread gives a write ``quick_s``; if the
-records are still busy the write is kept here and tried again every ``retry_every_s`` (from the
-frame loop, each try as short), and once more with the full patience when the session closes.
+backup tool) may hold the lock for seconds. A clinic's server may go away (network, restart) for
+longer: its writes wait here the same way (``db_errors.transient``). The window's thread gives a
+write ``quick_s``; if the records are still busy the write is kept here and tried again every
+``retry_every_s`` (from the frame loop, each try as short), and once more with the full patience
+when the session closes.
 Nothing is lost meanwhile: the recording is on disk, and its session row was opened at Record
 (``in_progress``), so even a crash before the retry leaves it for ``glutefire recover``.
 """
@@ -15,14 +17,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from app.storage.db_errors import transient
 from app.storage.store import BUSY_TIMEOUT_S, Store
 
 Write = Callable[[Store], int]
-
-
-def _busy(exc: sqlite3.OperationalError) -> bool:
-    text = str(exc).lower()
-    return "locked" in text or "busy" in text
 
 
 @dataclass
@@ -52,7 +50,7 @@ class RecordsLater:
                 with store.patience(self.quick_s):
                     return write(store)
             except sqlite3.OperationalError as exc:
-                if not _busy(exc):
+                if not transient(exc):
                     raise
         self._pending.append(_Pending(what, write))
         self._next_try = time.monotonic() + self.retry_every_s
@@ -70,7 +68,7 @@ class RecordsLater:
                 with store.patience(patience_s):
                     job.write(store)
             except sqlite3.OperationalError as exc:
-                if _busy(exc):
+                if transient(exc):
                     self._next_try = time.monotonic() + self.retry_every_s
                     break
                 failed.append(f"{job.what} ({exc})")

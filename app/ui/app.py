@@ -24,6 +24,9 @@ def run_gui(scenario: str | None = None, connect: bool = False, replay: Recordin
     app.setApplicationName("GluteFire")
     app.setOrganizationName("GluteFire")
     configure_pyqtgraph()
+    from app.ui.records_database import apply_saved_choice
+
+    apply_saved_choice()  # Records ▾ → Records database…, unless --database or the environment chose
     win = MainWindow()
     if scenario:
         idx = win.toolbar.scenario.findData(scenario)

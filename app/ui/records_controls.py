@@ -19,6 +19,7 @@ from app.storage.store import Store
 from app.ui.history_view import HistoryDialog
 from app.ui.people_dialog import PeopleDialog
 from app.ui.practice_strip import PracticeStrip
+from app.ui.records_database import RecordsDatabaseDialog
 from app.ui.review_dialog import ReviewDialog
 from app.ui.toolbar import SessionToolbar
 
@@ -40,6 +41,8 @@ class RecordsControls(QObject):
         toolbar.history.connect(lambda: self.open_history())
         toolbar.review_last.connect(self.review_last)
         toolbar.recover.connect(self.recover_unfinished)
+        menu = toolbar.records_btn.menu()
+        menu.addAction("Records database…", lambda: RecordsDatabaseDialog(self.window).open())
         strip.review_clicked.connect(self.review_last)
         QTimer.singleShot(0, self.check_unfinished)  # once the window is up
 

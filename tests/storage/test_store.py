@@ -1,4 +1,5 @@
-"""The SQLite store is a real file: people, %MVIC references (latest wins), sessions."""
+"""The store on both backends, the same tests: a real SQLite file and a real PostgreSQL server
+(``target`` in conftest.py): people, %MVIC references (latest wins), sessions, migrations."""
 
 from __future__ import annotations
 
@@ -8,12 +9,12 @@ import pytest
 
 from app.analysis.mvic import MvicReference
 from app.errors import UserError
-from app.storage.store import Store
+from app.storage.store import SCHEMA_VERSION, Store
+from tests.storage.conftest import query, run_sql
 
 
-def test_people_references_and_sessions_survive_reopening(tmp_path):
-    path = tmp_path / "records.sqlite3"
-    s = Store(path)
+def test_people_references_and_sessions_survive_reopening(target):
+    s = Store(target)
     ann = s.add_person("Ann Example", "L knee ACL 2025")
     s.save_mvic(ann.id, MvicReference("gluteus_maximus_L", 310.0, "maximal", 500, 3))
     stored = s.save_mvic(ann.id, MvicReference("gluteus_maximus_L", 335.0, "maximal", 500, 3))
@@ -21,7 +22,7 @@ def test_people_references_and_sessions_survive_reopening(tmp_path):
     s.add_session(ann.id, "bridges", "/tmp/a.csv", {"reps": 10, "peak_pct_mvic": 82.5})
     s.close()
 
-    s = Store(path)
+    s = Store(target)
     assert [p.name for p in s.people()] == ["Ann Example"]
     ref = s.latest_mvic(ann.id)
     assert ref["gluteus_maximus_L"] == stored and stored.recorded_at  # one type, the same fields back
@@ -31,13 +32,12 @@ def test_people_references_and_sessions_survive_reopening(tmp_path):
     (sess,) = s.sessions(ann.id)
     assert sess.summary["peak_pct_mvic"] == 82.5 and sess.exercise == "bridges"
     s.close()
-    # a real SQLite file anyone can open
-    with sqlite3.connect(path) as db:
-        assert db.execute("SELECT count(*) FROM mvic").fetchone()[0] == 3
+    # a real database anyone can open with its own client
+    assert query(target, "SELECT count(*) FROM mvic") == [(3,)]
 
 
-def test_mistakes_are_sentences(tmp_path):
-    s = Store(tmp_path / "r.sqlite3")
+def test_mistakes_are_sentences(target):
+    s = Store(target)
     s.add_person("Bo")
     with pytest.raises(UserError, match="already a person"):
         s.add_person("Bo")
@@ -75,12 +75,10 @@ INSERT INTO session VALUES (1, 1, '2026-11-01T10:10:00+00:00', 'Glute bridges', 
 """
 
 
-def test_a_database_of_the_first_release_is_migrated_with_everything_kept(tmp_path):
-    from app.storage.store import SCHEMA_VERSION
-
-    path = tmp_path / "old.sqlite3"
-    with sqlite3.connect(path) as db:
-        db.executescript(V1_SCHEMA)
+def test_a_database_of_the_first_release_is_migrated_with_everything_kept(target):
+    """The same migration history on both backends: a version-1 database comes up to date."""
+    path = target
+    run_sql(target, V1_SCHEMA)
     s = Store(path)
     assert s.version == SCHEMA_VERSION >= 2
     ann = s.find_person("Ann Example")
@@ -91,19 +89,19 @@ def test_a_database_of_the_first_release_is_migrated_with_everything_kept(tmp_pa
     s.close()
     s = Store(path)  # reopening migrates nothing more and keeps the new rows
     assert s.version == SCHEMA_VERSION
+    (old_session,) = s.sessions(ann.id)
+    assert old_session.uuid  # sessions from before the UUIDs got one when migrated
     (res,) = s.screenings(ann.id, "trendelenburg")
     assert res["id"] == sid and res["verdict"] == "weak right medius" and res["flagged"] is True
     assert [e["name"] for e in s.custom_exercises()] == ["Bridge (Ann)"]
     s.close()
 
 
-def test_a_database_from_a_newer_release_is_refused(tmp_path):
-    path = tmp_path / "new.sqlite3"
-    Store(path).close()
-    with sqlite3.connect(path) as db:
-        db.execute("UPDATE schema_version SET version = 99")
+def test_a_database_from_a_newer_release_is_refused(target):
+    Store(target).close()
+    run_sql(target, "UPDATE schema_version SET version = 99")
     with pytest.raises(UserError, match="written by a newer GluteFire"):
-        Store(path)
+        Store(target)
 
 
 #: what release 2 (guided practice) added to version 1, as it was
@@ -118,10 +116,9 @@ INSERT INTO screening VALUES (1, 1, 'trendelenburg', '2026-11-01T10:20:00+00:00'
 """
 
 
-def test_a_database_of_the_current_release_is_migrated_to_people_with_ids_sides_and_positions(tmp_path):
-    path = tmp_path / "v2.sqlite3"
-    with sqlite3.connect(path) as db:
-        db.executescript(V1_SCHEMA + V2_ADDED)
+def test_a_database_of_the_current_release_is_migrated_to_people_with_ids_sides_and_positions(target):
+    path = target
+    run_sql(target, V1_SCHEMA + V2_ADDED)
     s = Store(path)
     ann = s.require_person("Ann Example")
     assert (ann.pseudonym, ann.sides, ann.archived) == ("", (), False)
@@ -130,13 +127,14 @@ def test_a_database_of_the_current_release_is_migrated_to_people_with_ids_sides_
     ann = s.update_person(ann.id, pseudonym="P-017", sides=("L",), notes="ACL L")
     assert s.find_person("P-017") == ann and ann.shown(pseudonymous=True) == "P-017"
     s.close()
-    with sqlite3.connect(path) as db:
-        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        assert db.execute("PRAGMA foreign_key_check").fetchall() == []
+    if path.endswith(".sqlite3"):
+        with sqlite3.connect(path) as db:
+            assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+            assert db.execute("PRAGMA foreign_key_check").fetchall() == []
 
 
-def test_people_are_edited_archived_and_deleted_with_their_records(tmp_path):
-    s = Store(tmp_path / "r.sqlite3")
+def test_people_are_edited_archived_and_deleted_with_their_records(target):
+    s = Store(target)
     ann = s.add_person("Ann", pseudonym="P-1", sides=("L", "R"))
     bo = s.add_person("Bo")
     s.save_mvic(ann.id, MvicReference("gluteus_maximus_L", 300.0, "maximal", 500, 3, position="prone"))
@@ -171,14 +169,13 @@ def _writer(path: str, who: str, n: int) -> None:
     s.close()
 
 
-def test_two_programs_writing_at_once_lose_nothing(tmp_path):
-    """Two processes (two windows, or the window and the CLI) write sessions into one file at the
-    same time, one of them opening (and migrating) an old file: every session arrives, once."""
+def test_two_programs_writing_at_once_lose_nothing(target):
+    """Two processes (two windows, or the window and the CLI) write sessions into one database at
+    the same time, one of them opening (and migrating) an old one: every session arrives, once."""
     import multiprocessing
 
-    path = tmp_path / "shared.sqlite3"
-    with sqlite3.connect(path) as db:
-        db.executescript(V1_SCHEMA + V2_ADDED)
+    path = target
+    run_sql(target, V1_SCHEMA + V2_ADDED)
     ctx = multiprocessing.get_context("spawn")
     procs = [ctx.Process(target=_writer, args=(str(path), who, 150)) for who in ("Ann", "Cy", "Dee")]
     for p in procs:
@@ -187,13 +184,14 @@ def test_two_programs_writing_at_once_lose_nothing(tmp_path):
         p.join(120)
         assert p.exitcode == 0
     s = Store(path)
-    assert s.version == 3
+    assert s.version == SCHEMA_VERSION
     for who in ("Cy", "Dee"):
         got = [x.summary["i"] for x in s.sessions(s.require_person(who).id)]
         assert got == list(range(150))
     assert len(s.sessions(s.require_person("Ann Example").id)) == 1
     assert len(s.sessions(s.require_person("Ann").id)) == 150
     s.close()
-    with sqlite3.connect(path) as db:
-        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        assert db.execute("SELECT count(*) FROM schema_version").fetchone()[0] == 1
+    assert query(target, "SELECT count(*) FROM schema_version") == [(1,)]
+    if not path.startswith("postgresql"):
+        with sqlite3.connect(path) as db:
+            assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"

@@ -1,0 +1,84 @@
+"""Records ▾ → Records database…: which records this workstation uses, this computer's file or a
+clinic's PostgreSQL server (docs/clinic.md). Saved in the preferences and used from the next
+start (an open session keeps its records), unless ``--database`` or ``GLUTEFIRE_DATABASE_URL``
+choose otherwise. A URL with a password in it is refused: the password belongs in ~/.pgpass,
+never in the preferences."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
+
+from app.errors import UserError
+from app.storage import db_url
+
+SETTING = "records/database"
+
+
+def _settings(settings: QSettings | None) -> QSettings:
+    return settings or QSettings("GluteFire", "GluteFire")
+
+
+def apply_saved_choice(settings: QSettings | None = None) -> None:
+    """At start: the saved server, unless the command line or the environment chose already."""
+    saved = str(_settings(settings).value(SETTING, "") or "").strip()
+    if saved and db_url.chosen(None) is None:
+        db_url.choose(saved)
+
+
+def check_choice(text: str) -> str:
+    """'' (this computer's file) or a server URL without a password; else a sentence."""
+    text = text.strip()
+    if not text:
+        return ""
+    if not db_url.is_server(text):
+        raise UserError("Give a server address starting with postgresql://, or leave it empty for this computer's file.")
+    if db_url.password_of(text):
+        raise UserError("Leave the password out of the address: put it in your ~/.pgpass (docs/clinic.md).")
+    return text
+
+
+class RecordsDatabaseDialog(QDialog):
+    def __init__(self, parent: QWidget | None = None, settings: QSettings | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Records database")
+        self.q = _settings(settings)
+        lay = QVBoxLayout(self)
+        lay.addWidget(QLabel("<b>Where this workstation keeps the records</b><br>Empty: a file on this computer. "
+                             "A clinic's server: its address from your administrator,<br>e.g. "
+                             "<tt>postgresql://anna@records.clinic/glutefire?sslmode=verify-full</tt>"))
+        self.url = QLineEdit(str(self.q.value(SETTING, "") or ""))
+        self.url.setPlaceholderText("postgresql://you@server/glutefire?sslmode=verify-full")
+        self.url.setMinimumWidth(460)
+        lay.addWidget(self.url)
+        self.test = QPushButton("Test the connection")
+        self.test.clicked.connect(self.try_it)
+        lay.addWidget(self.test)
+        self.said = QLabel("Used from the next start of GluteFire.")
+        self.said.setWordWrap(True)
+        lay.addWidget(self.said)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.save)
+        buttons.rejected.connect(self.reject)
+        lay.addWidget(buttons)
+
+    def try_it(self) -> bool:
+        from app.storage.store import Store
+
+        try:
+            store = Store(check_choice(self.url.text()) or None)
+        except UserError as exc:
+            self.said.setText(str(exc))
+            return False
+        self.said.setText(f"Connected: {len(store.people(include_archived=True))} people in {store.path}.")
+        store.close()
+        return True
+
+    def save(self) -> None:
+        try:
+            value = check_choice(self.url.text())
+        except UserError as exc:
+            self.said.setText(str(exc))
+            return
+        self.q.setValue(SETTING, value)
+        self.accept()

@@ -24,7 +24,7 @@ SINK = "glutefire_selftest"
 START_TIMEOUT_S = 10.0
 
 
-def _listening(path: Path) -> bool:
+def listening(path: Path) -> bool:
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
         try:
             s.connect(str(path))
@@ -67,7 +67,7 @@ class NullSinkServer:
             self._proc = subprocess.Popen(argv, env=self.env, stdin=subprocess.DEVNULL, stdout=out,
                                           stderr=subprocess.STDOUT)
         deadline = time.monotonic() + START_TIMEOUT_S
-        while not _listening(self.socket):
+        while not listening(self.socket):
             if self._proc.poll() is not None or time.monotonic() > deadline:
                 self._stop()
                 tail = log.read_text(errors="replace").strip().splitlines()[-1:] or ["no message"]

@@ -8,7 +8,6 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("XDG_RUNTIME_DIR", "/tmp")
 
 import shutil
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -18,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from app.selftest_sound import listening
 from app.session.sound import SAMPLE_RATE
 
 
@@ -49,13 +49,6 @@ class Pulse:
     client_env: dict[str, str]  # for pactl/parec
 
 
-def _listening(path: Path) -> bool:
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
-        try:
-            s.connect(str(path))
-        except OSError:
-            return False
-    return True
 
 
 @pytest.fixture(scope="session")
@@ -81,7 +74,7 @@ def pulse(tmp_path_factory) -> Iterator[Pulse]:
     old = os.environ.get("PULSE_SERVER")
     try:
         deadline = time.monotonic() + 15
-        while not _listening(sock):
+        while not listening(sock):
             if proc.poll() is not None or time.monotonic() > deadline:
                 pytest.fail("PulseAudio did not start: " + log_path.read_text(errors="replace")[-2000:])
             time.sleep(0.05)

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from app.devices.lsl import UNIT_SCALE_TO_UV, describe, pylsl
-from app.devices.source import Block, ChannelInfo, EventKind, Source, SourceEvent
+from app.devices.source import Block, ChannelInfo, EventKind, Source, SourceEvent, start_loop, stop_loop
 from app.errors import UserError
 
 #: consecutive time stamps further apart than this many sample periods mean lost samples
@@ -142,16 +142,10 @@ class LslSource(Source):
     def _start(self) -> None:
         if self._inlet is None:
             self.open()
-        if self._thread is not None and self._thread.is_alive():
-            return
-        self._stop_evt.clear()
-        self._thread = threading.Thread(target=self._run, name="lsl-inlet", daemon=True)
-        self._thread.start()
+        self._thread = start_loop(self._thread, self._stop_evt, self._run, "lsl-inlet")
 
     def _stop(self) -> None:
-        self._stop_evt.set()
-        if self._thread is not None and self._thread is not threading.current_thread():
-            self._thread.join(timeout=2.0)
+        stop_loop(self._thread, self._stop_evt)
         self._thread = None
         self.close()
 

@@ -23,7 +23,7 @@ import numpy as np
 from app.devices.emg_model import Artefacts, EmgModel
 from app.devices.personas import DEFAULT_PERSONA, REST, Effort, FollowedPrompt, persona
 from app.devices.scenarios import DEFAULT_SCENARIO, SCENARIOS, Scenario, mvic_uv
-from app.devices.source import Block, ChannelInfo, EventKind, Source, SourceEvent
+from app.devices.source import Block, ChannelInfo, EventKind, Source, SourceEvent, start_loop, stop_loop
 from app.errors import UserError
 from app.muscles import DEFAULT_PRESET, PRESETS, validate_label
 
@@ -129,16 +129,10 @@ class SimulatedPatch(Source):
 
     # -- Source ------------------------------------------------------------------------------
     def _start(self) -> None:
-        if self._thread is not None and self._thread.is_alive():
-            return
-        self._stop_evt.clear()
-        self._thread = threading.Thread(target=self._run, name="sim-patch", daemon=True)
-        self._thread.start()
+        self._thread = start_loop(self._thread, self._stop_evt, self._run, "sim-patch")
 
     def _stop(self) -> None:
-        self._stop_evt.set()
-        if self._thread is not None and self._thread is not threading.current_thread():
-            self._thread.join(timeout=2.0)
+        stop_loop(self._thread, self._stop_evt)
         self._thread = None
 
     def _manual_levels(self, n: int) -> np.ndarray:

@@ -163,3 +163,21 @@ class Source(ABC):
             self.stats.battery_percent = int(event.value)
         if self._on_event is not None:
             self._on_event(event)
+
+
+def start_loop(current: threading.Thread | None, stop: threading.Event, loop: Callable[[], None],
+               name: str) -> threading.Thread:
+    """The thread a paced source runs ``loop`` on; the running one if it is still alive."""
+    if current is not None and current.is_alive():
+        return current
+    stop.clear()
+    thread = threading.Thread(target=loop, name=name, daemon=True)
+    thread.start()
+    return thread
+
+
+def stop_loop(thread: threading.Thread | None, stop: threading.Event) -> None:
+    """Ask the loop to end and wait for it (briefly), unless the loop itself is stopping its source."""
+    stop.set()
+    if thread is not None and thread is not threading.current_thread():
+        thread.join(timeout=2.0)

@@ -135,6 +135,8 @@ class AboutDialog(QDialog):
         self.table = QTableWidget(len(parts), 3)
         self.table.setHorizontalHeaderLabels(["Part", "Version", "Licence"])
         self.table.verticalHeader().hide()
+        # rows as tall as their text: the whole list fits without scrolling on a 720 px high screen
+        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.setSelectionMode(QTableWidget.SelectionMode.NoSelection)
         self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # a read-only list: no cell looks chosen

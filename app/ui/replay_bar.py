@@ -54,7 +54,7 @@ class ReplayBar(QFrame):
         lay.setSpacing(8)
         self.title = QLabel("")
         self.title.setToolTip("The recording being replayed")
-        self.play_btn = self._button("⏸ Pause", "Play or pause the replay (P)", self.play_clicked.emit)
+        self.play_btn = self._button("❚❚ Pause", "Play or pause the replay (P)", self.play_clicked.emit)
         self.play_btn.setObjectName("replay_play")
         self.back_btn = self._button(f"« {STEP_S:g} s", "Back 5 s (Left arrow)", lambda: self.step.emit(-STEP_S))
         self.on_btn = self._button(f"{STEP_S:g} s »", "On 5 s (Right arrow)", lambda: self.step.emit(STEP_S))
@@ -95,7 +95,7 @@ class ReplayBar(QFrame):
             return
         self._duration = st.duration_s
         self.title.setText(f"▶ Replay: {st.file}")
-        self.play_btn.setText("⏸ Pause" if st.playing else "▶ Play")
+        self.play_btn.setText("❚❚ Pause" if st.playing else "▶ Play")
         self.end.setVisible(st.ended)
         self.slider.setMaximum(int(round(st.duration_s * 10)))
         if not self.slider.isSliderDown():

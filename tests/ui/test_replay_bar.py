@@ -27,7 +27,7 @@ def test_open_recording_from_the_records_menu_replays_it(window, qtbot, tmp_path
     qtbot.waitUntil(lambda: window.controller.state is State.STREAMING, timeout=10_000)
     bar = window.replay.bar
     qtbot.waitUntil(bar.isVisible, timeout=5_000)
-    assert bar.title.text() == "▶ Replay: bridges.csv" and bar.play_btn.text() == "⏸ Pause"
+    assert bar.title.text() == "▶ Replay: bridges.csv" and bar.play_btn.text() == "❚❚ Pause"
     assert [r.label for r in window.rows] == ["gluteus_maximus_L", "hamstring_L", "lumbar_erector_L"]
     assert not window.channels.contract_btn.isVisible()  # Space is no contraction key during a replay
     qtbot.waitUntil(lambda: window.status.source.text() == "Replay of bridges.csv", timeout=5_000)

@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import pyqtgraph as pg
+from PySide6.QtWidgets import QWidget
 
 from app.storage.reader import Recording
 
@@ -37,4 +38,24 @@ def run_gui(scenario: str | None = None, connect: bool = False, replay: Recordin
         win.replay.open(replay.path or Path("recording"), replay)
     elif connect:
         win.connect_source()
+    _close_on_sigterm(win)
     return app.exec()
+
+
+def _close_on_sigterm(win: QWidget) -> None:
+    """SIGTERM (logout, ``kill``) closes the window the normal way, which ends and keeps a recording.
+
+    The console's handler raises an exception instead, which inside a Qt callback would only print
+    a traceback. Python runs signal handlers between bytecodes, so a short timer keeps it looking
+    while Qt waits for events."""
+    import signal
+    import threading
+
+    from PySide6.QtCore import QTimer
+
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "SIGTERM"):
+        return
+    signal.signal(signal.SIGTERM, lambda signum, frame: QTimer.singleShot(0, win.close))
+    wake = QTimer(win)
+    wake.timeout.connect(lambda: None)
+    wake.start(250)

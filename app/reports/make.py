@@ -10,6 +10,7 @@ from pathlib import Path
 
 from app.errors import UserError
 from app.records.history import load_history
+from app.records.located import with_local_recording
 from app.records.review import analyze_recording, build_review
 from app.records.trends import Retest, against_baseline
 from app.reports.document import ReportDocument, progress_report, session_report
@@ -28,8 +29,10 @@ def session_document(store: Store, record: SessionRecord | None = None, csv_path
             raise UserError(f"No recording at {path}.")
         recording = load_recording(path)
         record = record or store.session_for_recording(path)
-    elif record is not None and record.csv_path and Path(record.csv_path).is_file():
-        recording = load_recording(record.csv_path)
+    elif record is not None:
+        record, _ = with_local_recording(store, record)  # another workstation's session: the records' copy
+        if record.csv_path and Path(record.csv_path).is_file():
+            recording = load_recording(record.csv_path)
     person: Person | None = None
     if record is not None and record.person_id is not None:
         person = store.person(record.person_id)

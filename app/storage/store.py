@@ -120,6 +120,13 @@ def _session(row: tuple[Any, ...]) -> SessionRecord:
     return SessionRecord(int(row[0]), row[1], str(row[2]), str(row[3]), row[4], json.loads(row[5]), str(row[6] or ""))
 
 
+def stored_name(name: str) -> str:
+    """A stored recording's file name as a plain name (another workstation's path, even a
+    Windows one, never leads out of the folder it is fetched into)."""
+    base = Path(name.replace("\\", "/")).name
+    return base if base not in ("", ".", "..") else "recording.csv"
+
+
 class _Db(Protocol):
     """A connection to one backend: SQLite here, PostgreSQL in ``pg.PgDb``."""
 
@@ -313,6 +320,12 @@ class Store:
 
     def close(self) -> None:
         self._db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     # -- people --
     def add_person(self, name: str, notes: str = "", pseudonym: str = "", sides: tuple[str, ...] = ()) -> Person:
@@ -612,7 +625,7 @@ class Store:
         if info is None:
             raise UserError(f"The records at {self.path} hold no recording of session {session_uuid}.")
         name, _, sha = info
-        out = Path(folder) / name
+        out = Path(folder) / stored_name(name)
         digest = hashlib.sha256()
         tmp = out.with_name(out.name + ".part")
         with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as f:

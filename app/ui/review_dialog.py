@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from app.errors import UserError
 from app.muscles import short_name
+from app.records.located import with_local_recording
 from app.records.review import COLUMNS, SessionReview, open_recording, rep_trace, review_record
 from app.storage.reader import Recording
 from app.storage.store import Store
@@ -50,7 +51,7 @@ class ReviewDialog(QDialog):
                  report: Callable[[int, Path], str] | None = None) -> None:
         super().__init__(parent)
         self.store, self.session_id, self._report = store, session_id, report
-        record = store.session(session_id)
+        record, fetched = with_local_recording(store, store.session(session_id))
         person = store.person(record.person_id).name if record.person_id is not None else ""
         self.review: SessionReview = review_record(record, person)
         self._recording: Recording | None = None
@@ -95,7 +96,9 @@ class ReviewDialog(QDialog):
         split.addWidget(self.plot)
         split.setSizes([380, 260])
         lay.addWidget(split, 1)
-        self.message = QLabel(self.review.recording_note or "Choose a rep to see its traces.")
+        note = self.review.recording_note
+        first = [note, fetched] if note else [fetched, "Choose a rep to see its traces."]
+        self.message = QLabel(" ".join(x for x in first if x))
         self.message.setWordWrap(True)
         buttons = QHBoxLayout()
         buttons.addWidget(self.message, 1)

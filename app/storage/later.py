@@ -4,8 +4,10 @@ SQLite lets one program write at a time; another (``glutefire`` in a terminal, a
 backup tool) may hold the lock for seconds. A clinic's server may go away (network, restart) for
 longer: its writes wait here the same way (``db_errors.transient``). The window's thread gives a
 write ``quick_s``; if the records are still busy the write is kept here and tried again every
-``retry_every_s`` (from the frame loop, each try as short), and once more with the full patience
-when the session closes.
+``retry_every_s`` (from the frame loop, each try as short), doubling after every failed try up to
+``max_retry_s`` (a server that is away for an hour costs the window one short try a minute, not
+one every two seconds: libpq's connect timeout is at least 2 s), and once more with the full
+patience when the session closes.
 Nothing is lost meanwhile: the recording is on disk, and its session row was opened at Record
 (``in_progress``), so even a crash before the retry leaves it for ``glutefire recover``.
 """
@@ -32,11 +34,18 @@ class _Pending:
 class RecordsLater:
     """The records writes that found the database busy, in the order they were made."""
 
-    def __init__(self, quick_s: float = 0.5, retry_every_s: float = 2.0) -> None:
+    def __init__(self, quick_s: float = 0.5, retry_every_s: float = 2.0, max_retry_s: float = 60.0) -> None:
         self.quick_s = quick_s
         self.retry_every_s = retry_every_s
+        self.max_retry_s = max_retry_s
         self._pending: list[_Pending] = []
         self._next_try = 0.0
+        self._failed_tries = 0  # in a row: the wait before the next one doubles
+
+    @property
+    def retry_in_s(self) -> float:
+        """The wait after the latest failed try (``retry_every_s`` doubled per failure in a row)."""
+        return min(self.max_retry_s, self.retry_every_s * 2.0 ** min(self._failed_tries, 30))
 
     @property
     def pending(self) -> int:
@@ -52,8 +61,10 @@ class RecordsLater:
             except sqlite3.OperationalError as exc:
                 if not transient(exc):
                     raise
+        if not self._pending:
+            self._failed_tries = 0
+            self._next_try = time.monotonic() + self.retry_every_s
         self._pending.append(_Pending(what, write))
-        self._next_try = time.monotonic() + self.retry_every_s
         return None
 
     def retry(self, store: Store, patience_s: float = 0.05, force: bool = False) -> tuple[list[str], list[str]]:
@@ -69,13 +80,15 @@ class RecordsLater:
                     job.write(store)
             except sqlite3.OperationalError as exc:
                 if transient(exc):
-                    self._next_try = time.monotonic() + self.retry_every_s
+                    self._failed_tries += 1
+                    self._next_try = time.monotonic() + self.retry_in_s
                     break
                 failed.append(f"{job.what} ({exc})")
             except Exception as exc:  # the person was deleted meanwhile, the file replaced…
                 failed.append(f"{job.what} ({exc})")
             else:
                 saved.append(job.what)
+                self._failed_tries = 0
             self._pending.pop(0)
         return saved, failed
 

@@ -406,6 +406,25 @@ class SessionController:
                 self._emit(EventType.ERROR, self.records_problem)
         return self._store
 
+    def switch_records(self, opener: Callable[[], Store] | None = None) -> Store | None:
+        """Use other records from now on (Records ▾ → Records database…): the writes kept for the
+        old ones go there first, the person chosen stays chosen when the new records know them.
+        Refused while recording: that session belongs to the records it started in."""
+        if self.recording is not None:
+            raise UserError("Stop the recording first: its session belongs to the records it started in.")
+        if self._store is not None:
+            if self._later.pending:
+                self._report_later(*self._later.flush(self._store))
+            if self._owns_store:
+                self._store.close()
+        self._store, self._store_failed, self.records_problem, self._owns_store = None, False, None, True
+        if opener is not None:
+            self._store_opener = opener
+        store = self.store
+        if self.person:
+            self.choose_person(self.person if store is not None and store.find_person(self.person) else "")
+        return store
+
     def _send_outbox(self, store: Store) -> None:
         """Sessions an earlier run kept while the server was away go now (or wait on)."""
         if store.shared and self.outbox.entries():

@@ -15,11 +15,12 @@ from app.errors import UserError
 from app.records.recover import recover_all, unfinished
 from app.reports.make import progress_document, session_document, write_report
 from app.session.controller import EventType, SessionController, SessionEvent
+from app.storage import db_url
 from app.storage.store import Store
 from app.ui.history_view import HistoryDialog
 from app.ui.people_dialog import PeopleDialog
 from app.ui.practice_strip import PracticeStrip
-from app.ui.records_database import RecordsDatabaseDialog
+from app.ui.records_database import RecordsDatabaseDialog, use_now
 from app.ui.review_dialog import ReviewDialog
 from app.ui.toolbar import SessionToolbar
 
@@ -42,9 +43,31 @@ class RecordsControls(QObject):
         toolbar.review_last.connect(self.review_last)
         toolbar.recover.connect(self.recover_unfinished)
         menu = toolbar.records_btn.menu()
-        menu.addAction("Records database…", lambda: RecordsDatabaseDialog(self.window).open())
+        menu.addAction("Records database…", self.open_database)
         strip.review_clicked.connect(self.review_last)
         QTimer.singleShot(0, self.check_unfinished)  # once the window is up
+
+    def open_database(self) -> RecordsDatabaseDialog:
+        d = RecordsDatabaseDialog(self.window)
+        d.accepted.connect(lambda: self.switch_records(d.chosen))
+        d.open()
+        return d
+
+    def switch_records(self, value: str) -> None:
+        """The saved choice, used now: the window's records are the new ones from this moment."""
+        if self.controller.recording is not None:
+            self._say("Saved for the next start: the session being recorded stays in the records it "
+                      "started in (choose the records again after Stop to switch now).")
+            return
+        if not use_now(value):
+            self._say("Saved; used from the next start (this run's records were chosen by --database "
+                      "or GLUTEFIRE_DATABASE_URL).")
+            return
+        store = self.controller.switch_records()
+        self._people_changed()
+        if store is not None:
+            self._say(f"Records: {db_url.redact(str(store.path))}.")
+            self.check_unfinished()
 
     def check_unfinished(self) -> list[Path]:
         """Recordings a killed or crashed session left unfinished, said on the status line."""

@@ -1,8 +1,9 @@
 """Records ▾ → Records database…: which records this workstation uses, this computer's file or a
-clinic's PostgreSQL server (docs/clinic.md). Saved in the preferences and used from the next
-start (an open session keeps its records), unless ``--database`` or ``GLUTEFIRE_DATABASE_URL``
-choose otherwise. A URL with a password in it is refused: the password belongs in ~/.pgpass,
-never in the preferences."""
+clinic's PostgreSQL server (docs/clinic.md). Saved in the preferences and used at once (the
+window switches its records when no recording runs) and at every start, unless ``--database`` or
+``GLUTEFIRE_DATABASE_URL`` chose the records for this run (then from the next start without them).
+A URL with a password in it is refused: the password belongs in ~/.pgpass, never in the
+preferences."""
 
 from __future__ import annotations
 
@@ -14,6 +15,9 @@ from app.storage import db_url
 
 SETTING = "records/database"
 
+#: the command line or the environment chose this run's records (the saved setting waits)
+_chosen_elsewhere = False
+
 
 def _settings(settings: QSettings | None) -> QSettings:
     return settings or QSettings("GluteFire", "GluteFire")
@@ -21,9 +25,19 @@ def _settings(settings: QSettings | None) -> QSettings:
 
 def apply_saved_choice(settings: QSettings | None = None) -> None:
     """At start: the saved server, unless the command line or the environment chose already."""
+    global _chosen_elsewhere
     saved = str(_settings(settings).value(SETTING, "") or "").strip()
-    if saved and db_url.chosen(None) is None:
+    _chosen_elsewhere = db_url.chosen(None) is not None
+    if saved and not _chosen_elsewhere:
         db_url.choose(saved)
+
+
+def use_now(value: str) -> bool:
+    """Make ``value`` this run's records too; False when --database or the environment chose them."""
+    if _chosen_elsewhere:
+        return False
+    db_url.choose(value or None)
+    return True
 
 
 def check_choice(text: str) -> str:
@@ -43,6 +57,7 @@ class RecordsDatabaseDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Records database")
         self.q = _settings(settings)
+        self.chosen = ""  # what Save kept ("" : this computer's file)
         lay = QVBoxLayout(self)
         lay.addWidget(QLabel("<b>Where this workstation keeps the records</b><br>Empty: a file on this computer. "
                              "A clinic's server: its address from your administrator,<br>e.g. "
@@ -54,7 +69,9 @@ class RecordsDatabaseDialog(QDialog):
         self.test = QPushButton("Test the connection")
         self.test.clicked.connect(self.try_it)
         lay.addWidget(self.test)
-        self.said = QLabel("Used from the next start of GluteFire.")
+        self.said = QLabel("Used at once (when no recording runs) and at every start."
+                           if not _chosen_elsewhere else "This run's records were chosen by --database or "
+                           "GLUTEFIRE_DATABASE_URL: a change here is used from the next start without them.")
         self.said.setWordWrap(True)
         lay.addWidget(self.said)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
@@ -81,4 +98,5 @@ class RecordsDatabaseDialog(QDialog):
             self.said.setText(str(exc))
             return
         self.q.setValue(SETTING, value)
+        self.chosen = value
         self.accept()

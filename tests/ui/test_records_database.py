@@ -1,9 +1,10 @@
 """Records ▾ → Records database…: a server address is saved (never with a password) and used
-from the next start unless the command line or the environment chose."""
+at once and at every start, unless the command line or the environment chose."""
 
 from __future__ import annotations
 
 from app.storage import db_url
+from app.ui import records_database
 from app.ui.records_database import SETTING, RecordsDatabaseDialog, apply_saved_choice
 
 
@@ -34,4 +35,5 @@ def test_the_setting_saves_an_address_refuses_a_password_and_applies_at_start(qt
         assert db_url.chosen(None) == "/elsewhere.sqlite3"
     finally:
         db_url.choose(before)
+        records_database._chosen_elsewhere = False
     assert (tmp_path / "records-database.png").stat().st_size > 0

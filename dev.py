@@ -53,6 +53,7 @@ LINUX_BINARIES = {
     "pulseaudio": "pulseaudio",  # a private sound server with a null sink for the audio tests
     "parec": "pulseaudio-utils",  # records that sink's monitor
     "initdb": "postgresql",  # the throwaway PostgreSQL server of the clinic-records tests
+    "openssl": "openssl",  # certificates for the TLS test server (sslmode=verify-full)
 }
 # Debian keeps the PostgreSQL server's programs off PATH
 SERVER_BIN_GLOBS = ("/usr/lib/postgresql/*/bin",)

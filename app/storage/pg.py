@@ -41,6 +41,23 @@ def ddl(sql: str) -> str:
     return sql
 
 
+def _tls_problem(text: str) -> str | None:
+    """libpq's TLS failures in words a clinic's administrator acts on (docs/clinic.md, TLS)."""
+    low = text.lower()
+    if "certificate verify failed" in low:
+        return ("the server's TLS certificate is not signed by the certificate authority in sslrootcert "
+                "(ask the clinic's administrator for the clinic's CA certificate)")
+    if "does not match host name" in low:
+        detail = text[low.index("server certificate"):] if "server certificate" in low else text
+        return f"the server's TLS certificate is for another name than the address uses ({detail})"
+    if "root certificate file" in low:
+        detail = text[low.index("root certificate file"):].split(" Either ")[0]
+        return f"sslrootcert names no readable certificate ({detail})"
+    if "no encryption" in low and "rejects connection" in low:
+        return "the server accepts only TLS connections: add sslmode=verify-full to the address"
+    return None
+
+
 class PgDb:
     """One libpq connection, reconnected when it was lost; errors become ``db_errors``."""
 
@@ -73,6 +90,9 @@ class PgDb:
             return RecordsConflict(text)
         if isinstance(exc, pg_errors.InsufficientPrivilege):
             return RecordsError(f"the records server does not let this role do that ({text})")
+        tls = _tls_problem(text)
+        if tls is not None:  # not transient: trying again later would not help
+            return RecordsError(tls)
         if isinstance(exc, psycopg.OperationalError) and not state.startswith(("28", "3D")):
             return RecordsUnavailable(f"the records server {self.where} cannot be reached ({text})")
         return RecordsError(text)

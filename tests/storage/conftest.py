@@ -18,7 +18,7 @@ import shutil
 import sqlite3
 import subprocess
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,6 +42,7 @@ class PgServer:
     root: Path  # the socket's folder too
     bindir: Path
     owner: str | None  # the OS user the cluster runs as (None: this process' own)
+    options: str = "-c listen_addresses=''"  # only the unix socket, unless a test listens on TCP
 
     @property
     def data(self) -> Path:
@@ -60,7 +61,7 @@ class PgServer:
         return r
 
     def start(self) -> None:
-        opts = f"-c listen_addresses='' -k {self.root} -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+        opts = f"{self.options} -k {self.root} -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         self._run(str(self.bindir / "pg_ctl"), "-D", str(self.data), "-l", str(self.root / "server.log"),
                   "-w", "-t", "60", "-o", opts, "start")
 
@@ -77,7 +78,7 @@ class PgServer:
             conn.execute(sql)
 
 
-def _start_server(root: Path) -> PgServer:
+def _start_server(root: Path, options: str | None = None, before_start: Callable[[PgServer], None] | None = None) -> PgServer:
     bindir = _bindir()
     if bindir is None:
         pytest.fail("PostgreSQL is not installed (python3 dev.py test installs Debian's postgresql package).",
@@ -92,7 +93,7 @@ def _start_server(root: Path) -> PgServer:
         except KeyError:
             pytest.fail("Running as root, but there is no 'postgres' user to run the test server as.", pytrace=False)
         os.chown(root, entry.pw_uid, entry.pw_gid)
-    server = PgServer(root, bindir, owner)
+    server = PgServer(root, bindir, owner) if options is None else PgServer(root, bindir, owner, options)
     pwfile = root / "pw"
     pwfile.write_text(ADMIN_PASSWORD + "\n")
     if owner is not None:
@@ -100,6 +101,8 @@ def _start_server(root: Path) -> PgServer:
     server._run(str(bindir / "initdb"), "-D", str(server.data), "-U", ADMIN, "--auth=scram-sha-256",
                 f"--pwfile={pwfile}", "-E", "UTF8", "--no-locale", "--no-sync")
     pwfile.unlink()
+    if before_start is not None:
+        before_start(server)
     server.start()
     return server
 

@@ -10,7 +10,6 @@ in a strip above the traces.
 from __future__ import annotations
 
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -30,21 +29,22 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.assets import asset
 from app.errors import UserError
 from app.exercises.library import Exercise, Protocol
 from app.exercises.screening import CAVEAT, SCREENING_TESTS, ResultCard, ScreeningTest
 from app.muscles import MUSCLES
 
-ASSETS = Path(__file__).resolve().parents[2] / "assets"
-
 
 def _picture(relative: str, width: int = 330) -> QWidget:
     """The electrode-placement drawing (SVG), or a line saying where it should be."""
-    path = ASSETS / relative
+    path = asset(relative)
     try:
         from PySide6.QtSvgWidgets import QSvgWidget
     except ImportError:  # a Qt without the SVG module: say so instead
         return QLabel(f"(placement picture: {relative})")
+    if path is None:  # an installation without the drawings: the words in the instructions still say it
+        return QLabel(f"(the placement picture {relative} is not installed)")
     w = QSvgWidget(str(path))
     w.setFixedSize(width, int(width * 0.75))
     return w

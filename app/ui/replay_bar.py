@@ -146,6 +146,9 @@ class ReplayControls(QObject):
             self.window.toolbar.scenario.setEnabled(False)
 
     def choose_file(self) -> None:
+        if self.controller.recording is not None:  # a replay would end the session being recorded
+            self.window.status.say("Stop the recording first, then open a recording to replay.", 8000)
+            return
         folder = str(self.window.recordings_dir) if self.window.recordings_dir.is_dir() else ""
         path, _ = QFileDialog.getOpenFileName(self.window, "Open a recording to replay", folder, FILE_FILTER)
         if path:

@@ -33,6 +33,22 @@ def test_open_recording_from_the_records_menu_replays_it(window, qtbot, tmp_path
     qtbot.waitUntil(lambda: window.status.source.text() == "Replay of bridges.csv", timeout=5_000)
 
 
+def test_open_recording_while_recording_says_stop_first(window, qtbot, tmp_path, monkeypatch):
+    path = write_recording(tmp_path / "bridges.csv", seconds=4.0)
+    asked = []
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: asked.append(1) or (str(path), ""))
+    window.connect_source()
+    qtbot.waitUntil(lambda: window.controller.state is State.STREAMING, timeout=10_000)
+    window.start_recording()
+    qtbot.keyClick(window, Qt.Key.Key_O, Qt.KeyboardModifier.ControlModifier)
+    assert not asked and window.controller.recording is not None  # the session goes on, recorded
+    assert window.status.message.full_text() == "Stop the recording first, then open a recording to replay."
+    window.stop_recording()
+    qtbot.keyClick(window, Qt.Key.Key_O, Qt.KeyboardModifier.ControlModifier)  # streaming, not recording: fine
+    qtbot.waitUntil(lambda: window.replay.bar.isVisible(), timeout=10_000)
+    assert asked == [1]
+
+
 def test_the_transport_bar_and_its_keys(window, qtbot, tmp_path):
     path = write_recording(tmp_path / "bridges.csv", seconds=30.0)
     _replaying(window, qtbot, path)

@@ -38,11 +38,19 @@ def header(labels: tuple[str, ...], units: tuple[str, ...]) -> list[str]:
 
 
 def time_decimals(sample_rate_hz: float) -> int:
-    """Enough decimals to give every sample its own time stamp."""
-    d = 0
-    while 10**d < sample_rate_hz * 2 and d < 9:
-        d += 1
-    return d
+    """Decimals of the time column: enough that two samples never share a stamp (10^d >= 2 fs:
+    1 and 2 kHz get 4), and more when the sample period is no short decimal, so every stamp is
+    within 0.1 % of a period of the truth and a reader gets the rate back from the times
+    (777.5 Hz: 6, 3 kHz: 7; at most 9)."""
+    unique = 0
+    while 10**unique < sample_rate_hz * 2 and unique < 9:
+        unique += 1
+    period = 1.0 / sample_rate_hz
+    precise = min(9, max(unique, math.ceil(math.log10(500.0 * sample_rate_hz))))
+    for d in range(unique, precise):  # 1 kHz: 0.0010 is the period exactly; 4 kHz: 0.00025
+        if abs(round(period, d) - period) <= 1e-9 * period:
+            return d
+    return precise
 
 
 # -- %MVIC references in the metadata (``# mvic: ...``), so a file carries its own normalisation --

@@ -493,6 +493,10 @@ def _rate_from_time(p: Path, t: np.ndarray) -> float:
     if back.size:  # shuffled or repeated times: analysing it as if in order would be wrong
         raise UserError(f"The time column of {p} goes back or stands still after {t[back[0]]:g} s "
                         f"(row {int(back[0]) + 2} of the samples); the rows are not in time order.")
+    # the times are rounded (777.5 Hz written with 4 decimals steps 0.0013, 0.0012, ...): the median
+    # step is one of the rounded values, their mean over the regular steps is the true one
+    regular = dt[np.abs(dt / step - 1.0) < 0.5]
+    step = float(regular.mean()) if regular.size else step
     return _check_rate(1.0 / step, str(p), f"{1.0 / step:.4g} Hz (time steps of {step:.3g} s)")
 
 

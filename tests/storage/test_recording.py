@@ -238,3 +238,42 @@ def test_a_device_name_with_a_newline_cannot_break_the_recording(tmp_path):
     assert "# device: Evil patch # format: other\n" in text
     assert text.count("\n") == len([ln for ln in text.splitlines()])  # no line was split
     assert [ln.split(":")[0] for ln in text.splitlines() if ln.startswith("# format")] == ["# format"]
+
+
+@pytest.mark.parametrize("fs", [777.5, 1234.567, 3000.0])
+def test_a_rate_that_is_no_short_decimal_reads_back_with_its_rate(tmp_path, fs, monkeypatch):
+    """777.5 Hz stamped with 4 decimals stepped 0.0013, 0.0012, ...: the reader took the median
+    step for the rate (769 Hz) and refused our own file. Now the stamps carry enough decimals and
+    the reader averages the regular steps; a file written the old way reads too."""
+    from app.dsp.filters import FilterSettings
+    from app.dsp.ring import RingBuffer
+    from app.dsp.worker import DspWorker
+    from app.storage import csvformat
+
+    def write(path):  # type: ignore[no-untyped-def]
+        x = np.random.default_rng(0).standard_normal((1, int(fs * 3))) * 50
+        ring = RingBuffer(1, int(10 * fs))
+        worker = DspWorker(ring, fs, FilterSettings(), np.full(1, 50.0))
+        info = RecordingInfo(("gluteus_maximus_L",), ("uV",), fs, "x", "sim", worker.describe_filters(),
+                             worker.delay_s, (50.0,), ())
+        rec = CsvRecorder(path, info)
+        worker.add_sink(rec)
+        for i in range(0, x.shape[1], 20):
+            ring.write(x[:, i:i + 20])
+            worker.process_available()
+        rec.close()
+        return x.shape[1]
+
+    n = write(tmp_path / "now.csv")
+    got = load_recording(tmp_path / "now.csv")
+    assert got.sample_rate_hz == pytest.approx(fs, rel=1e-5) and got.data.shape == (1, n)
+    monkeypatch.setattr(csvformat, "time_decimals", lambda rate: 4)  # as files were written before
+    write(tmp_path / "before.csv")
+    assert load_recording(tmp_path / "before.csv").sample_rate_hz == pytest.approx(fs, rel=1e-5)
+
+
+def test_time_decimals():
+    from app.storage.csvformat import time_decimals
+
+    assert [time_decimals(f) for f in (100, 250, 1000, 2000, 4000)] == [3, 3, 4, 4, 5]  # unique, exact
+    assert [time_decimals(f) for f in (777.5, 1926.0, 3000.0)] == [6, 6, 7]  # within 0.1 % of a period

@@ -413,7 +413,7 @@ class SessionController:
         if self.recording is not None:
             raise UserError("Stop the recording first: its session belongs to the records it started in.")
         if self._store is not None:
-            if self._later.pending:
+            if self._later.waiting:
                 self._report_later(*self._later.flush(self._store))
             if self._owns_store:
                 self._store.close()
@@ -1245,8 +1245,10 @@ class SessionController:
         """What a view paints now (cheap: the newest display bins and a cached analysis snapshot)."""
         self.poll()
         self._poll_practice()
-        if self._later.pending and self._store is not None:
-            self._report_later(*self._later.retry(self._store))
+        if self._later.waiting and self._store is not None:  # on a server never on this thread
+            later = self._later
+            self._report_later(*(later.retry_in_background(self._store.reopen) if self._store.shared
+                                 else later.retry(self._store)))
         if self._restart_analysis and self.stream is not None:
             self._restart_analysis = False
             self._new_analysis()
@@ -1319,7 +1321,7 @@ class SessionController:
         """End the session and close the records when this controller opened them (a store
         handed in belongs to the caller)."""
         self.disconnect()
-        if self._later.pending and self._store is not None:
+        if self._later.waiting and self._store is not None:
             self._report_later(*self._later.flush(self._store))
         if self._store is not None and self._owns_store:
             self._store.close()

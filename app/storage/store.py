@@ -200,6 +200,7 @@ class Store:
 
     def __init__(self, target: str | Path | None = None) -> None:
         chosen = db_url.chosen(target)
+        self._target = chosen
         self.shared = db_url.is_server(chosen)
         self._db: _Db
         if self.shared:
@@ -320,6 +321,10 @@ class Store:
 
     def close(self) -> None:
         self._db.close()
+
+    def reopen(self) -> Store:
+        """Another connection to the same records (for a thread of its own)."""
+        return Store(self._target)
 
     def __enter__(self) -> Store:
         return self

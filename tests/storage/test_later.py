@@ -55,3 +55,32 @@ def test_tries_back_off_to_one_a_minute_and_recover(monkeypatch):
     srv.back = False
     lat.write(srv, "session 3", srv.write("s3"))  # type: ignore[arg-type]
     assert lat.retry_in_s == 2.0  # the next outage starts at the normal pace again
+
+
+def test_a_server_is_tried_on_a_thread_of_its_own_and_the_caller_never_waits():
+    import threading
+
+    srv = _Server()
+    lat = RecordsLater(retry_every_s=0.0)
+    lat.write(srv, "session 1", srv.write("s1"))  # type: ignore[arg-type]
+    assert lat.pending == 1 and lat.waiting
+    release, opened = threading.Event(), threading.Event()
+
+    def open_store():  # type: ignore[no-untyped-def]
+        opened.set()
+        release.wait(10)  # an unreachable server: the connect hangs until libpq's timeout
+        srv.back = True
+        return srv
+
+    srv.close = lambda: None  # type: ignore[attr-defined]
+    assert lat.retry_in_background(open_store) == ([], [])  # returns at once: the try runs elsewhere
+    assert opened.wait(5) and lat.pending == 1
+    assert lat.retry_in_background(open_store) == ([], [])  # one try at a time
+    release.set()
+    for _ in range(500):  # the outcome is collected by a later call, once
+        got = lat.retry_in_background(open_store)
+        if got != ([], []):
+            break
+        threading.Event().wait(0.01)
+    assert got == (["session 1"], []) and srv.saved == ["s1"] and lat.pending == 0
+    assert lat.retry_in_background(open_store) == ([], []) and not lat.waiting

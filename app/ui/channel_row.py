@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QDoubleSpinBox, QFrame, QGraphicsItem, QGridLayout, QHBoxLayout, QLabel, QWidget
 
@@ -212,6 +212,35 @@ class FiringTile(QFrame):
         self._text = ("", "")
 
 
+class _ViewCurve(pg.PlotCurveItem):
+    """A curve whose bounds are the plot's visible range (the row sets it), not its data's.
+
+    pyqtgraph works a curve's bounding rectangle out from its data (``nanmin``/``nanmax`` of
+    both axes under ``warnings.catch_warnings``, then pixel padding) every time ``setData``
+    invalidates it: at 8 ch x 2 kHz that was a fifth of the window thread's time (py-spy,
+    docs/performance.md). The plot shows a fixed window and clips what lies outside it, so that
+    window, a little larger for the pen, is an honest bounding rectangle for every point shown.
+    """
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self._view = QRectF()
+
+    def set_view(self, x0: float, x1: float, y0: float, y1: float) -> None:
+        pad = 0.02 * (y1 - y0)
+        rect = QRectF(x0, y0 - pad, x1 - x0, (y1 - y0) + 2 * pad)
+        if rect != self._view:
+            self.prepareGeometryChange()
+            self._view = rect
+
+    def boundingRect(self) -> QRectF:
+        return self._view
+
+    def dataBounds(self, ax: int, frac: float = 1.0, orthoRange: object = None) -> tuple[float, float]:  # noqa: N803 (pyqtgraph's name)
+        v = self._view
+        return (v.left(), v.right()) if ax == 0 else (v.top(), v.bottom())
+
+
 class _Plot(pg.PlotWidget):
     """A plot that asks for little height, so the rows share the column's height evenly."""
 
@@ -252,11 +281,11 @@ class ChannelRow(QWidget):
         color = theme.ENVELOPE[index % len(theme.ENVELOPE)]
         # curves made once and fed with setData; PlotCurveItem, not PlotDataItem: no per-frame
         # dataset bookkeeping, and the NaN gaps are handled by connect="finite" alone
-        self.raw_curve = pg.PlotCurveItem(pen=pg.mkPen(theme.RAW_TRACE, width=1), connect="finite", skipFiniteCheck=True)
+        self.raw_curve = _ViewCurve(pen=pg.mkPen(theme.RAW_TRACE, width=1), connect="finite", skipFiniteCheck=True)
         # the envelope is 2 px thick, drawn as two 1 px lines one pixel apart: a pen wider than
         # 1 px is stroked as polygons by Qt's raster engine, ~2x the cost per segment (docs/performance.md)
-        self.env_curve = pg.PlotCurveItem(pen=pg.mkPen(color, width=1), connect="finite", skipFiniteCheck=True)
-        self.env_shadow = pg.PlotCurveItem(pen=pg.mkPen(color, width=1), connect="finite", skipFiniteCheck=True)
+        self.env_curve = _ViewCurve(pen=pg.mkPen(color, width=1), connect="finite", skipFiniteCheck=True)
+        self.env_shadow = _ViewCurve(pen=pg.mkPen(color, width=1), connect="finite", skipFiniteCheck=True)
         for curve in (self.raw_curve, self.env_curve, self.env_shadow):
             pi.addItem(curve)
         self.target_line = pg.InfiniteLine(
@@ -327,6 +356,8 @@ class ChannelRow(QWidget):
             self.y_max = y
             # a little room above the top tick, so its label is not cut by the plot's edge
             self.plot.getPlotItem().setYRange(-y * Y_BELOW, y * 1.04, padding=0)
+            for curve in (self.raw_curve, self.env_curve, self.env_shadow):
+                curve.set_view(-DISPLAY_WINDOW_S, 0.0, -y * Y_BELOW, y * 1.04)
 
     def show_data(self, t: np.ndarray, lo: np.ndarray, hi: np.ndarray, env: np.ndarray) -> None:
         """Draw one frame: t are bin times (s, <= 0), lo/hi/env per bin in the signal's unit."""
@@ -346,11 +377,13 @@ class ChannelRow(QWidget):
         if self.scale != 1.0:
             ys *= self.scale
             env = env * self.scale
-        self.raw_curve.setData(xs, ys)
-        self.env_curve.setData(te, env)
+        # a gap (NaN) splits the line; without one, pyqtgraph's straight path (no split per segment)
+        joined = "finite" if np.isnan(ys).any() or np.isnan(env).any() else "all"
+        self.raw_curve.setData(xs, ys, connect=joined)
+        self.env_curve.setData(te, env, connect=joined)
         height = self.plot.getPlotItem().getViewBox().height()
         pixel = self.y_max * (1.04 + Y_BELOW) / height if height > 0 else 0.0
-        self.env_shadow.setData(te, env + pixel)
+        self.env_shadow.setData(te, env + pixel, connect=joined)
         peak = float(np.fmax.reduce(env)) if env.size else 0.0
         self._envelope_peak = peak if np.isfinite(peak) else 0.0
         if self._envelope_peak > self.y_max:  # the envelope clips the view: one step up

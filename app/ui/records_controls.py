@@ -48,8 +48,10 @@ class RecordsControls(QObject):
         QTimer.singleShot(0, self.check_unfinished)  # once the window is up
 
     def open_database(self) -> RecordsDatabaseDialog:
-        d = RecordsDatabaseDialog(self.window)
-        d.accepted.connect(lambda: self.switch_records(d.chosen))
+        prefs = getattr(self.window, "prefs", None)  # the window's own settings (a test's temp file)
+        d = RecordsDatabaseDialog(self.window, prefs.q if prefs is not None else None)
+        d.accepted.connect(lambda: self.switch_records(d.chosen) if d.reachable else self._say(
+            "Saved for the next start; the records did not answer, so this window keeps the ones it has."))
         d.open()
         return d
 

@@ -78,12 +78,15 @@ class RecordsDatabaseDialog(QDialog):
         buttons.accepted.connect(self.save)
         buttons.rejected.connect(self.reject)
         lay.addWidget(buttons)
+        self.save_btn = buttons.button(QDialogButtonBox.StandardButton.Save)
+        self.reachable = True  # Save found the records answering (else kept for the next start only)
+        self._unreachable: str | None = None  # the address whose test failed: a second Save keeps it anyway
 
     def try_it(self) -> bool:
-        from app.storage.store import Store
+        from app.storage.store import Store, default_path
 
-        try:
-            store = Store(check_choice(self.url.text()) or None)
+        try:  # (empty: this computer's own file, whatever this run was started with)
+            store = Store(check_choice(self.url.text()) or default_path())
         except UserError as exc:
             self.said.setText(str(exc))
             return False
@@ -97,6 +100,13 @@ class RecordsDatabaseDialog(QDialog):
         except UserError as exc:
             self.said.setText(str(exc))
             return
+        if value != self._unreachable and not _chosen_elsewhere and not self.try_it():
+            self._unreachable = value  # a mistyped address, or the server is down right now
+            self.save_btn.setText("Save anyway")
+            self.said.setText(self.said.text() + " Save anyway keeps it for the next start; this window keeps "
+                              "the records it has.")
+            return
+        self.reachable = value != self._unreachable
         self.q.setValue(SETTING, value)
         self.chosen = value
         self.accept()

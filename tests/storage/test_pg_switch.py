@@ -15,10 +15,10 @@ from app.ui.main_window import MainWindow
 
 
 @pytest.fixture
-def chosen_here(monkeypatch):  # type: ignore[no-untyped-def]
+def chosen_here(monkeypatch, qsettings):  # type: ignore[no-untyped-def]
     monkeypatch.delenv(db_url.ENV, raising=False)
     before = db_url.choose(None)
-    records_database.apply_saved_choice()
+    records_database.apply_saved_choice(qsettings)
     yield
     db_url.choose(before)
     records_database._chosen_elsewhere = False
@@ -34,11 +34,18 @@ def test_the_window_switches_to_the_server_when_saved(qtbot, qsettings, tmp_path
     win = MainWindow(settings=qsettings, recordings_dir=tmp_path / "rec", seed=3)
     qtbot.addWidget(win)
     win.controller.choose_person("Ann")
+    ctl = win.controller
+    mine_path = ctl.store.path
+    typo = win.records.open_database()  # a mistyped address first: Save tests it, Save anyway keeps it for later
+    typo.url.setText(pg_url.replace("?host=", "?host=/nonexistent"))
+    typo.save()
+    assert typo.isVisible() and typo.save_btn.text() == "Save anyway" and "cannot be reached" in typo.said.text()
+    typo.save()
+    assert not typo.isVisible() and ctl.store.path == mine_path  # this window kept its records
+    assert "keeps the ones it has" in win.status.message.full_text()
     d = win.records.open_database()
-    d.q = qsettings
     d.url.setText(pg_url)
     d.save()
-    ctl = win.controller
     assert ctl.store is not None and ctl.store.shared and ctl.person == "Ann"
     assert win.status.message.full_text().startswith("Records: postgresql://")
     assert ctl.people() == ["Ann"]  # the server's people, not this computer's
@@ -46,7 +53,6 @@ def test_the_window_switches_to_the_server_when_saved(qtbot, qsettings, tmp_path
     try:
         ctl.start_recording()
         d2 = win.records.open_database()
-        d2.q = qsettings
         d2.url.setText("")
         d2.save()  # during a recording: saved, not switched
         assert ctl.store.shared and "stays in the records it started in" in win.status.message.full_text()

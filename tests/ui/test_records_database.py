@@ -22,8 +22,13 @@ def test_the_setting_saves_an_address_refuses_a_password_and_applies_at_start(qt
     d.url.setText("postgresql://anna@records.clinic/glutefire?sslmode=verify-full")
     d.resize(d.sizeHint())
     d.grab().save(str(tmp_path / "records-database.png"))
+    monkeypatch.setattr(RecordsDatabaseDialog, "try_it", lambda self: self.said.setText("Cannot open …") or False)
+    d.save()  # the server does not answer (here: there is none): not kept yet, the button says what a second click does
+    assert qsettings.value(SETTING, "") in ("", None) and d.save_btn.text() == "Save anyway"
+    assert "keeps it for the next start" in d.said.text()
     d.save()
     assert qsettings.value(SETTING) == "postgresql://anna@records.clinic/glutefire?sslmode=verify-full"
+    assert d.chosen == qsettings.value(SETTING) and not d.reachable
 
     monkeypatch.delenv(db_url.ENV, raising=False)
     before = db_url.choose(None)

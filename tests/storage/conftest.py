@@ -107,20 +107,27 @@ def _start_server(root: Path, options: str | None = None, before_start: Callable
     return server
 
 
-@pytest.fixture(scope="session")
-def pg_server() -> Iterator[PgServer]:
-    # directly under the temp folder: pytest's own folders are private to this user, and the
-    # server's user must reach its data and socket (the suite checks nothing named glutefire-* is left)
-    root = Path(tempfile.mkdtemp(prefix="glutefire-pg-"))
-    passfile = Path(tempfile.mkdtemp(prefix="glutefire-pgpass-")) / "pgpass"
+@contextlib.contextmanager
+def throwaway_server(prefix: str, options: str | None = None,
+                     before_start: Callable[[PgServer, Path], None] | None = None) -> Iterator[tuple[PgServer, Path]]:
+    """A cluster of its own, the admin's password in a libpq password file (``PGPASSFILE``: no
+    password in any URL), and a private folder for the test's other files (``before_start``
+    gets both, e.g. to put certificates there); all removed after.
+    Both folders are directly under the temp folder: pytest's own folders are private to this
+    user, and the server's user must reach its data and socket (the suite checks nothing named
+    glutefire-* is left)."""
+    root = Path(tempfile.mkdtemp(prefix=f"glutefire-{prefix}-"))
+    private = Path(tempfile.mkdtemp(prefix=f"glutefire-{prefix}-files-"))
+    passfile = private / "pgpass"
     passfile.write_text(f"*:*:*:{ADMIN}:{ADMIN_PASSWORD}\n")
     passfile.chmod(0o600)
     old = os.environ.get("PGPASSFILE")
-    os.environ["PGPASSFILE"] = str(passfile)  # libpq's password file: no password in any URL
+    os.environ["PGPASSFILE"] = str(passfile)
     server = None
     try:
-        server = _start_server(root)
-        yield server
+        prepare = None if before_start is None else (lambda srv: before_start(srv, private))
+        server = _start_server(root, options, prepare)
+        yield server, private
     finally:
         if server is not None:
             server.stop()
@@ -129,7 +136,13 @@ def pg_server() -> Iterator[PgServer]:
         else:
             os.environ["PGPASSFILE"] = old
         shutil.rmtree(root, ignore_errors=True)
-        shutil.rmtree(passfile.parent, ignore_errors=True)
+        shutil.rmtree(private, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PgServer]:
+    with throwaway_server("pg") as (server, _):
+        yield server
 
 
 _numbers = itertools.count(1)

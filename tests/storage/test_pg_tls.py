@@ -5,11 +5,9 @@ certificate from the clinic's own CA, the workstation checks it (``sslmode=verif
 
 from __future__ import annotations
 
-import os
 import shutil
 import socket
 import subprocess
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,7 +15,7 @@ import pytest
 
 from app.errors import UserError
 from app.storage.store import Store
-from tests.storage.conftest import ADMIN, ADMIN_PASSWORD, PgServer, _start_server
+from tests.storage.conftest import ADMIN, ADMIN_PASSWORD, PgServer, throwaway_server
 
 
 def _openssl(*args: str, cwd: Path) -> None:
@@ -57,17 +55,10 @@ class _Tls:
 
 @pytest.fixture(scope="module")
 def tls() -> Iterator[_Tls]:
-    root = Path(tempfile.mkdtemp(prefix="glutefire-pgtls-"))
-    certs = Path(tempfile.mkdtemp(prefix="glutefire-pgcerts-"))
-    passfile = certs / "pgpass"
-    passfile.write_text(f"*:*:*:{ADMIN}:{ADMIN_PASSWORD}\n")
-    passfile.chmod(0o600)
-    old = os.environ.get("PGPASSFILE")
-    os.environ["PGPASSFILE"] = str(passfile)
-    _certificates(certs)
     port = _free_port()
 
-    def configure(server: PgServer) -> None:
+    def configure(server: PgServer, certs: Path) -> None:
+        _certificates(certs)
         for name in ("server.crt", "server.key"):
             shutil.copy(certs / name, server.data / name)
             if server.owner is not None:
@@ -78,19 +69,9 @@ def tls() -> Iterator[_Tls]:
             "hostssl all all 127.0.0.1/32 scram-sha-256\n"
             "hostnossl all all 127.0.0.1/32 reject\n")
 
-    server = None
-    try:
-        server = _start_server(root, f"-c listen_addresses=127.0.0.1 -c port={port} -c ssl=on", configure)
+    options = f"-c listen_addresses=127.0.0.1 -c port={port} -c ssl=on"
+    with throwaway_server("pgtls", options, configure) as (server, certs):
         yield _Tls(server, port, certs)
-    finally:
-        if server is not None:
-            server.stop()
-        if old is None:
-            os.environ.pop("PGPASSFILE", None)
-        else:
-            os.environ["PGPASSFILE"] = old
-        shutil.rmtree(root, ignore_errors=True)
-        shutil.rmtree(certs, ignore_errors=True)
 
 
 def test_verify_full_against_the_clinics_ca_connects_over_tls(tls):

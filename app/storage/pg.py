@@ -94,7 +94,7 @@ class PgDb:
         if tls is not None:  # not transient: trying again later would not help
             return RecordsError(tls)
         if isinstance(exc, psycopg.OperationalError) and not state.startswith(("28", "3D")):
-            return RecordsUnavailable(f"the records server {self.where} cannot be reached ({text})")
+            return RecordsUnavailable(f"the records server cannot be reached ({text})")  # (callers name it)
         return RecordsError(text)
 
     def execute(self, sql: str, args: tuple[Any, ...] | list[Any] = ()) -> Any:

@@ -7,7 +7,7 @@ preferences."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from app.errors import UserError
@@ -69,10 +69,12 @@ class RecordsDatabaseDialog(QDialog):
         self.test = QPushButton("Test the connection")
         self.test.clicked.connect(self.try_it)
         lay.addWidget(self.test)
+        self.setMinimumWidth(560)  # a connection error wraps over a few lines, never clipped
         self.said = QLabel("Used at once (when no recording runs) and at every start."
                            if not _chosen_elsewhere else "This run's records were chosen by --database or "
                            "GLUTEFIRE_DATABASE_URL: a change here is used from the next start without them.")
         self.said.setWordWrap(True)
+        self.said.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)  # to copy for the administrator
         lay.addWidget(self.said)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.save)
@@ -89,6 +91,7 @@ class RecordsDatabaseDialog(QDialog):
             store = Store(check_choice(self.url.text()) or default_path())
         except UserError as exc:
             self.said.setText(str(exc))
+            self.adjustSize()
             return False
         self.said.setText(f"Connected: {len(store.people(include_archived=True))} people in {store.path}.")
         store.close()
@@ -105,6 +108,7 @@ class RecordsDatabaseDialog(QDialog):
             self.save_btn.setText("Save anyway")
             self.said.setText(self.said.text() + " Save anyway keeps it for the next start; this window keeps "
                               "the records it has.")
+            self.adjustSize()
             return
         self.reachable = value != self._unreachable
         self.q.setValue(SETTING, value)

@@ -10,6 +10,7 @@ cannot be shown.
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import replace
 from pathlib import Path
 
@@ -37,8 +38,8 @@ def with_local_recording(store: Store, record: SessionRecord, cache: Path | None
         return record, ""
     try:
         info = store.recording_info(record.uuid)
-    except UserError as exc:  # the server is away: the review says the file is not here
-        return record, str(exc)
+    except (UserError, sqlite3.Error) as exc:  # the server is away: the review says the file is not here
+        return record, f"The records' copy of this recording cannot be read now ({exc})."
     if info is None:
         return record, ""
     name, size, _ = info
@@ -53,4 +54,6 @@ def with_local_recording(store: Store, record: SessionRecord, cache: Path | None
         return record, f"The records' copy of this recording could not be saved in {folder}: {exc.strerror or exc}."
     except UserError as exc:
         return record, str(exc)
+    except sqlite3.Error as exc:  # the server went away half-way: nothing half-written is kept
+        return record, f"The records' copy of this recording could not be fetched ({exc})."
     return replace(record, csv_path=str(out)), f"The recording was fetched from the records ({name})."

@@ -633,11 +633,15 @@ class Store:
         out = Path(folder) / stored_name(name)
         digest = hashlib.sha256()
         tmp = out.with_name(out.name + ".part")
-        with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as f:
-            for (block,) in self._db.execute("SELECT data FROM recording_chunk WHERE session_uuid = ? ORDER BY seq",
-                                             (session_uuid,)).fetchall():
-                digest.update(bytes(block))
-                f.write(bytes(block))
+        try:
+            with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as f:
+                for (block,) in self._db.execute("SELECT data FROM recording_chunk WHERE session_uuid = ? ORDER BY seq",
+                                                 (session_uuid,)).fetchall():
+                    digest.update(bytes(block))
+                    f.write(bytes(block))
+        except BaseException:  # the server went away half-way, a full disk: no half file left
+            tmp.unlink(missing_ok=True)
+            raise
         if digest.hexdigest() != sha:
             tmp.unlink()
             raise UserError(f"The stored recording of session {session_uuid} is damaged (its checksum differs).")

@@ -77,3 +77,17 @@ def test_a_stored_name_never_leads_out_of_the_cache():
     assert stored_name("C:\\Users\\pt\\GluteFire\\s1.csv") == "s1.csv"
     assert stored_name("../../.bashrc") == ".bashrc"
     assert stored_name("/x/..") == "recording.csv" and stored_name("") == "recording.csv"
+
+
+def test_the_server_away_while_reviewing_is_one_sentence(pg_server, pg_url, demo_records, tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    s = _server_history(demo_records, pg_url)
+    record = s.sessions(s.require_person("P-017").id)[-1]
+    pg_server.stop()
+    try:
+        got, note = with_local_recording(s, record)
+    finally:
+        pg_server.start()
+    assert got is record and note.startswith("The records' copy of this recording cannot be read now (")
+    assert "Traceback" not in note and not list((tmp_path / "cache").glob("**/*.csv"))
+    s.close()

@@ -16,6 +16,8 @@ are all in %MVIC (the controller keeps the DSP in µV).
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, QSize, Qt, Signal
@@ -40,6 +42,12 @@ ENV_EVERY = 4
 
 def _step_at_least(value: float) -> float:
     return next((s for s in Y_STEPS if s >= value), Y_STEPS[-1])
+
+
+def _nice_below(value: float) -> float:
+    """The largest 1, 2 or 5 times a power of ten at or below ``value`` (> 0)."""
+    power = 10.0 ** math.floor(math.log10(value))
+    return max(m * power for m in (1.0, 2.0, 5.0) if m * power <= value)
 
 
 def _font(points: int, bold: bool = False) -> QFont:
@@ -358,6 +366,9 @@ class ChannelRow(QWidget):
             self.plot.getPlotItem().setYRange(-y * Y_BELOW, y * 1.04, padding=0)
             for curve in (self.raw_curve, self.env_curve, self.env_shadow):
                 curve.set_view(-DISPLAY_WINDOW_S, 0.0, -y * Y_BELOW, y * 1.04)
+            if self.tile.compact:  # ~50 px high: "200 100 0 -100" ran into each other; 0 and one more
+                top = _nice_below(0.7 * y)  # (below the edge, where its label is not cut)
+                self.plot.getPlotItem().getAxis("left").setTicks([[(0.0, "0"), (top, f"{top:g}")], []])
 
     def show_data(self, t: np.ndarray, lo: np.ndarray, hi: np.ndarray, env: np.ndarray) -> None:
         """Draw one frame: t are bin times (s, <= 0), lo/hi/env per bin in the signal's unit."""

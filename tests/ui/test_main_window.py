@@ -294,6 +294,13 @@ def test_the_window_fits_1280_by_720_with_any_channel_count(window, qtbot, tmp_p
     n = len(window.rows)
     if n == 8:  # all eight on screen at once, no scrolling
         assert window.channels.scroll_area.verticalScrollBar().maximum() == 0
+    for row in window.rows:  # a compact row's scale is two labels ("100" and "0"), not four run together
+        ticks = row.plot.getPlotItem().getAxis("left")._tickLevels
+        if row.tile.compact:
+            assert ticks is not None and len(ticks[0]) == 2 and ticks[0][0] == (0.0, "0")
+            assert 0 < ticks[0][1][0] <= 0.7 * row.y_max
+        else:
+            assert ticks is None  # the tall rows keep pyqtgraph's own ticks
     window.grab().save(str(tmp_path / f"window-{n}ch.png"))
 
 

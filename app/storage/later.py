@@ -66,14 +66,18 @@ class RecordsLater:
     def retry_in_background(self, open_store: Callable[[], Store], patience_s: float = 2.0) -> tuple[list[str], list[str]]:
         """A due try on a thread of its own, through a connection of its own (``open_store``);
         returns what the earlier tries saved or gave up on since the last call (then said once)."""
-        with self._lock:
-            done, self._done = self._done, ([], [])
+        done = self._take_done()
         busy = self._thread is not None and self._thread.is_alive()
         if not busy and self._pending and time.monotonic() >= self._next_try:
             self._next_try = float("inf")  # the try sets the next one when it ends
             self._thread = threading.Thread(target=self._try_elsewhere, args=(open_store, patience_s),
                                             name="records-retry", daemon=True)
             self._thread.start()
+        return done
+
+    def _take_done(self) -> tuple[list[str], list[str]]:
+        with self._lock:
+            done, self._done = self._done, ([], [])
         return done
 
     def _try_elsewhere(self, open_store: Callable[[], Store], patience_s: float) -> None:
@@ -138,7 +142,6 @@ class RecordsLater:
         """Everything kept, with the full patience (closing the session), after a try under way."""
         if self._thread is not None:
             self._thread.join(BUSY_TIMEOUT_S)
-        with self._lock:
-            done, self._done = self._done, ([], [])
+        done = self._take_done()
         saved, failed = self.retry(store, BUSY_TIMEOUT_S, force=True)
         return done[0] + saved, done[1] + failed

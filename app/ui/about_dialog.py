@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from app import __version__
+from app.assets import asset
 
 ICON_NAME = "glutefire"
 
@@ -95,15 +96,11 @@ def version_text() -> str:
 
 
 def icon_path() -> Path | None:
-    """The SVG icon: in a frozen bundle, in the source checkout, or where ``pip install`` put it."""
+    """The SVG icon: in a frozen bundle or the source checkout (``app.assets``), or in the icon
+    theme folders where ``pip install`` put it."""
     rel = Path("share/icons/hicolor/scalable/apps") / f"{ICON_NAME}.svg"
-    candidates = []
-    bundle = getattr(sys, "_MEIPASS", None)  # PyInstaller's folder of the app's data
-    if bundle:
-        candidates.append(Path(bundle) / "assets" / f"{ICON_NAME}.svg")
-    candidates += [Path(__file__).resolve().parents[2] / "assets" / f"{ICON_NAME}.svg",
-                   Path(sys.prefix) / rel, Path(site.getuserbase()) / rel, Path("/usr") / rel]
-    return next((p for p in candidates if p.is_file()), None)
+    themed = (base / rel for base in (Path(sys.prefix), Path(site.getuserbase()), Path("/usr")))
+    return asset(f"{ICON_NAME}.svg") or next((p for p in themed if p.is_file()), None)
 
 
 def app_icon() -> QIcon:

@@ -288,7 +288,7 @@ class ChannelRow(QWidget):
         self.y_max = 0.0
         color = theme.ENVELOPE[index % len(theme.ENVELOPE)]
         # curves made once and fed with setData; PlotCurveItem, not PlotDataItem: no per-frame
-        # dataset bookkeeping, and the NaN gaps are handled by connect="finite" alone
+        # dataset bookkeeping; a frame with a NaN gap is drawn with connect="finite" (show_data)
         self.raw_curve = _ViewCurve(pen=pg.mkPen(theme.RAW_TRACE, width=1), connect="finite", skipFiniteCheck=True)
         # the envelope is 2 px thick, drawn as two 1 px lines one pixel apart: a pen wider than
         # 1 px is stroked as polygons by Qt's raster engine, ~2x the cost per segment (docs/performance.md)
@@ -363,9 +363,10 @@ class ChannelRow(QWidget):
         if y != self.y_max:
             self.y_max = y
             # a little room above the top tick, so its label is not cut by the plot's edge
-            self.plot.getPlotItem().setYRange(-y * Y_BELOW, y * 1.04, padding=0)
+            lo, hi = -y * Y_BELOW, y * 1.04
+            self.plot.getPlotItem().setYRange(lo, hi, padding=0)
             for curve in (self.raw_curve, self.env_curve, self.env_shadow):
-                curve.set_view(-DISPLAY_WINDOW_S, 0.0, -y * Y_BELOW, y * 1.04)
+                curve.set_view(-DISPLAY_WINDOW_S, 0.0, lo, hi)
             if self.tile.compact:  # ~50 px high: "200 100 0 -100" ran into each other; 0 and one more
                 top = _nice_below(0.7 * y)  # (below the edge, where its label is not cut)
                 self.plot.getPlotItem().getAxis("left").setTicks([[(0.0, "0"), (top, f"{top:g}")], []])

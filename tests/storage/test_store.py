@@ -195,3 +195,33 @@ def test_two_programs_writing_at_once_lose_nothing(target):
     if not path.startswith("postgresql"):
         with sqlite3.connect(path) as db:
             assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_a_fetch_cut_half_way_leaves_no_half_file_and_says_so(tmp_path, monkeypatch):
+    """The connection lost (or the disk full) while a stored recording is written out: no
+    ``.part`` is left in the folder, and the review gets one sentence instead of the error."""
+    from dataclasses import replace
+    from pathlib import Path
+
+    from app.records.located import with_local_recording
+
+    rec = tmp_path / "bridge.csv"
+    rec.write_bytes(b"# GluteFire recording\n" + b"0.0,1.0\n" * 300_000)  # three 1 MiB chunks
+    with Store(tmp_path / "r.sqlite3") as s:
+        record = s.add_session(None, "Bridge", str(rec), {})
+        assert s.put_recording(record.uuid, rec)
+        gone = replace(record, csv_path=str(tmp_path / "elsewhere" / "bridge.csv"))
+        real = s._db.execute
+
+        def cut(sql, args=()):  # type: ignore[no-untyped-def]
+            if "FROM recording_chunk" in sql:
+                raise sqlite3.OperationalError("disk I/O error")
+            return real(sql, args)
+
+        monkeypatch.setattr(s._db, "execute", cut)
+        got, note = with_local_recording(s, gone, tmp_path / "cache")
+        assert got is gone and note == "The records' copy of this recording could not be fetched (disk I/O error)."
+        assert not list((tmp_path / "cache").glob("**/*.part")) and not list((tmp_path / "cache").glob("**/*.csv"))
+        monkeypatch.undo()
+        got, note = with_local_recording(s, gone, tmp_path / "cache")  # whole this time
+        assert Path(got.csv_path).read_bytes() == rec.read_bytes() and note.startswith("The recording was fetched")

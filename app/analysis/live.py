@@ -44,6 +44,7 @@ from app.analysis.mvic import MvicReference
 from app.analysis.onset import OnsetSettings, OnsetTracker
 from app.analysis.quality import Quality, QualityMonitor
 from app.analysis.reps import Rep, RepSummary, reps_from_bursts, summarize_reps
+from app.analysis.rhythm import RhythmMonitor
 from app.analysis.segments import ContractionTracker, Segment, SegmentRules, refine_onsets
 from app.analysis.symmetry import PairSymmetry, symmetry
 from app.dsp.ring import RingBuffer
@@ -147,6 +148,7 @@ class LiveAnalysis:
             self.settings = base if base.input != "raw" else replace(base, input="filtered")
         self.tracker = OnsetTracker(self.fs, n, self.settings)
         self.contractions = ContractionTracker(self.fs, n, SegmentRules(), float(envelope_delay_s))
+        self.rhythm = RhythmMonitor(self.fs, n)  # the movement's cycle, for the tracker (rhythm.py)
         self._onsets: list[list[float]] = [[] for _ in range(n)]  # recent detector onsets (tracker time)
         self.uncounted: list[list[Segment]] = [[] for _ in range(n)]
         self.order = FiringOrderTracker(self.labels, window_s)
@@ -208,7 +210,8 @@ class LiveAnalysis:
             self.tracker.set_baseline(other.tracker.baseline)
         rest = other.contractions.rest_levels
         if all(np.isfinite(rest)):
-            self.contractions = ContractionTracker(self.fs, len(self.labels), SegmentRules(), self._delay, rest=rest)
+            self.contractions = ContractionTracker(self.fs, len(self.labels), SegmentRules(), self._delay, rest=rest,
+                                                   period_s=other.contractions.period_s)
 
     def set_envelope_delay(self, delay_s: float) -> None:
         with self._lock:
@@ -227,7 +230,8 @@ class LiveAnalysis:
         if fresh:  # a fresh detector: its first calibration_s are the new rest
             self._remeasure = False
             self.tracker = OnsetTracker(self.fs, len(self.labels), self.settings)
-            self.contractions = ContractionTracker(self.fs, len(self.labels), SegmentRules(), self._delay)
+            self.contractions = ContractionTracker(self.fs, len(self.labels), SegmentRules(), self._delay,
+                                                   period_s=self.contractions.period_s)
             self._onsets = [[] for _ in self.labels]
             self._tracker_origin = block.start_index
             self._open.clear()
@@ -255,6 +259,9 @@ class LiveAnalysis:
                 self._open.pop(e.channel, None)
         # reps: the contractions a person counts (segments.py), the same tracker as offline
         with self._reps_lock:
+            if self.rhythm.process(block.envelope):  # every 2 s: the last 30 s' cycle
+                r = self.rhythm.rhythm
+                self.contractions.set_period(None if r is None else r.period_s)
             closed = self.contractions.process(np.nan_to_num(block.envelope)) + self.contractions.poll()
         changed = self._take(closed, t0) or changed
         with self._lock:

@@ -38,6 +38,7 @@ from app.analysis.mvic import MvicReference
 from app.analysis.onset import Burst, OnsetSettings, detect_bursts
 from app.analysis.quality import Quality, QualitySettings, assess
 from app.analysis.reps import Rep, RepSummary, reps_from_bursts, summarize_reps
+from app.analysis.rhythm import Rhythm, binned, movement_rhythm
 from app.analysis.segments import Confidence, Segment, SegmentRules, confidence, refine_onsets, segment_recording
 from app.analysis.symmetry import FLAG_PERCENT, PairSymmetry, symmetry
 from app.dsp.filters import FilterSettings
@@ -116,6 +117,7 @@ class Analysis:
     symmetry: list[PairSymmetry]
     settings: AnalysisSettings
     envelope_delay_s: float
+    rhythm: Rhythm | None = None  # the movement's cycle, from all channels (rhythm.py)
 
     @property
     def labels(self) -> tuple[str, ...]:
@@ -136,6 +138,9 @@ class Analysis:
                 "bursts": f"{s.onset.detector} double threshold (app/analysis/onset.py)",
                 "onset": s.onset.to_dict(),
             },
+            "movement_cycle": None if self.rhythm is None else {
+                "period_s": round(self.rhythm.period_s, 3), "strength": round(self.rhythm.strength, 3),
+                "sentence": self.rhythm_sentence()},
             "channels": [c.to_dict() for c in self.channels],
             "firing_order": [c.to_dict() for c in self.firing_order if len(c.onsets) >= 2],
             "firing_order_summary": self.firing_summary.to_dict(),
@@ -165,13 +170,22 @@ class Analysis:
             "Signal quality",
         ]
         out += [f"  {display_name(c.name):<20} {c.quality.verdict:<6} {c.quality.reason}" for c in self.channels]
-        out += ["", "How clear the contractions are (rest level, contractions' peak, their ratio)"]
+        out += ["", "How clear the contractions are (rest level, contractions' peak, their ratio)",
+                f"  {self.rhythm_sentence()}"]
         out += [f"  {display_name(c.name):<20} {c.confidence.sentence()}" for c in self.channels if c.confidence]
         out += self._rep_lines(per_rep) + self._order_lines() + self._symmetry_lines() + self._fatigue_lines()
         if self.stop_messages:
             out += ["", f"Stopping rule ({self.settings.stop_fraction * 100:.0f}% of best)"]
             out += [f"  {m}" for m in self.stop_messages]
         return "\n".join(out) + "\n"
+
+    def rhythm_sentence(self) -> str:
+        r = self.rhythm
+        if r is None:
+            return "No steady rhythm across the channels: each burst is judged on its own."
+        join = min(self.settings.segments.cycle_join * r.period_s, self.settings.segments.cycle_join_max_s)
+        return (f"Movement cycle {r.period_s:.2f} s (autocorrelation {r.strength:.2f}): bursts starting within "
+                f"{join:.2f} s of a contraction's start are part of it (one rep per cycle).")
 
     def _rep_lines(self, per_rep: bool) -> list[str]:
         out = ["", "Reps and holds",
@@ -258,7 +272,12 @@ def analyze(raw: np.ndarray, fs: float, labels: Sequence[str], settings: Analysi
     means: dict[str, float] = {}
     units: dict[str, str] = {}
     # one channel at a time: every step is per channel, and a long recording then needs the memory
-    # of its samples plus one channel's filtered signal and envelope, not eight of each
+    # of its samples plus one channel's filtered signal and envelope, not eight of each. The
+    # movement's cycle needs all channels first: their envelopes in 50 ms bins (rhythm.py)
+    bins = [binned(x[ch: ch + 1] if envelope_only else process_whole(np.nan_to_num(x[ch: ch + 1]), fs, s.filters).envelope,
+                   fs)[0] for ch in range(len(labels))]
+    rhythm = movement_rhythm(np.vstack(bins)) if bins and bins[0].size else None
+    period = rhythm.period_s if rhythm is not None else None
     for ch, name in enumerate(labels):
         xc = np.nan_to_num(x[ch : ch + 1])
         if envelope_only:
@@ -272,7 +291,7 @@ def analyze(raw: np.ndarray, fs: float, labels: Sequence[str], settings: Analysi
         quality = assess(xc, fs, (name,), s.mains_hz, s.quality, filtered=filtered)[0]
         # bursts -> the contractions a person counts (segments.py); the rest level: the quiet tenth
         rest = float(np.percentile(np.nan_to_num(envelope[0]), 10))
-        segs = refine_onsets(segment_recording(envelope, fs, delay, s.segments, [rest])[0],
+        segs = refine_onsets(segment_recording(envelope, fs, delay, s.segments, [rest], period)[0],
                              [b.onset_s for b in bursts])
         counted.append([g.burst() for g in segs if g.counted])
         ref = refs.get(name)
@@ -295,4 +314,4 @@ def analyze(raw: np.ndarray, fs: float, labels: Sequence[str], settings: Analysi
                                         rule.message(), ref, segs, confidence(segs, rest)))
     order = firing_order(counted, labels, s.firing_window_s)
     return Analysis(float(fs), x.shape[1] / fs, channels, order, summarize(order), symmetry(peaks, means, units),
-                    s, delay)
+                    s, delay, rhythm)

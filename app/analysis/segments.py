@@ -19,6 +19,14 @@ lower-limb set, docs/algorithms.md). A clinician counts contractions, so reps co
    rep; Todd et al. 2005, J Physiol 567:349).
 4. **Count** it when it lasts ``min_rep_s`` (0.3 s) and peaks at ``min_snr`` (4×, 12 dB) the rest
    level; otherwise keep it with its reason ("too short: 0.12 s", "barely above rest: 2.7×").
+5. **One rep per movement cycle**, when the movement has a cycle T (``rhythm.py``; offline the
+   whole recording's, live the last 30 s'): a burst that crosses "on" within ``cycle_join`` ×
+   T (0.6 T, at most 4 s) of the rep's own crossing is part of that rep, however long the dip
+   between them (the hamstrings' late-swing and loading bursts, a knee extension that stalls).
+   Because that rule now joins a cycle's bursts, the merge gap shrinks to at most 0.12 T and
+   the shortest rep to at most 0.1 T: at a 1.3 s stride, dips of 0.16 s separate and a 0.2 s
+   burst is a contraction. Whether a burst joins is decided by when it crosses "on", known the
+   moment it happens, so the rule gives the same reps however the stream is cut.
 
 The tracker is causal and streaming (running maximum, not the recording's final one): the live
 analysis feeds it block by block on the DSP thread, ``analyze`` feeds it the whole recording at
@@ -49,6 +57,11 @@ class SegmentRules:
     min_snr: float = 4.0
     calibration_s: float = 2.0  # without a given rest level: the first seconds are rest
     lookback_s: float = 1.0  # a contraction's start: back from the crossing to where it left its rest
+    # with the movement's cycle T known (rhythm.py):
+    cycle_join: float = 0.6  # a burst starting within 0.6 T of a rep's start is part of that rep ...
+    cycle_join_max_s: float = 4.0  # ... but never more than 4 s after it (a long hold's rest)
+    cycle_gap: float = 0.12  # the merge gap is at most 0.12 T (0.16 s at a 1.3 s stride)
+    cycle_min_rep: float = 0.1  # and the shortest rep at most 0.1 T (0.13 s)
 
 
 @dataclass(frozen=True)
@@ -65,8 +78,22 @@ class Segment:
     def duration_s(self) -> float:
         return self.offset_s - self.onset_s
 
+    parts: int = 1  # bursts within one movement cycle, joined
+
     def burst(self) -> Burst:
         return Burst(self.onset_s, self.offset_s, self.peak, float("nan"))
+
+
+@dataclass
+class _Cycle:
+    """Bursts of one movement cycle, gathered until 0.6 of the cycle has passed since the first crossed "on"."""
+
+    onset_s: float
+    offset_s: float
+    peak: float
+    active_s: float  # the bursts' own durations, summed
+    until: int  # sample after which no later burst can join
+    parts: int = 1
 
 
 @dataclass
@@ -75,11 +102,13 @@ class _Channel:
     active: float = 0.0
     on: bool = False
     start: int = 0  # sample of the open contraction's start
+    cross: int = 0  # sample where it crossed "on" (what the cycle rule times: known the moment it happens)
     last_off: int = -1  # sample where the open (or pending) contraction fell below "off"
     pending: bool = False  # fell below "off": closes unless it rises again within the merge gap
     peak: float = 0.0
     calib: list[np.ndarray] = field(default_factory=list)
     hist: np.ndarray = field(default_factory=lambda: np.zeros(0))  # the last lookback_s of the smoothed envelope
+    cycle: _Cycle | None = None  # the rep being gathered, when the movement's cycle is known
 
 
 class ContractionTracker:
@@ -88,7 +117,7 @@ class ContractionTracker:
     sample, with the envelope's and the smoothing's delay removed."""
 
     def __init__(self, fs: float, n_channels: int, rules: SegmentRules | None = None, delay_s: float = 0.0,
-                 rest: Sequence[float] | None = None) -> None:
+                 rest: Sequence[float] | None = None, period_s: float | None = None) -> None:
         self.fs, self.r = float(fs), rules or SegmentRules()
         self.w = max(1, int(round(self.r.smooth_s * self.fs)))
         self.shift_s = delay_s + (self.w - 1) / 2.0 / self.fs
@@ -98,11 +127,21 @@ class ContractionTracker:
         if rest is not None:
             for c, v in zip(self._ch, rest, strict=True):
                 c.rest = float(v)
-        self._gap = int(round(self.r.merge_gap_s * self.fs))
+        self.period_s: float | None = None
+        self.set_period(period_s)
 
     @property
     def rest_levels(self) -> list[float]:
         return [c.rest for c in self._ch]
+
+    def set_period(self, period_s: float | None) -> None:
+        """The movement's cycle (rhythm.py), or None: bursts are then judged one by one. Offline
+        it is the whole recording's; live the last 30 s', and a new value applies from now on."""
+        self.period_s = float(period_s) if period_s and period_s > 0 else None
+        r, t = self.r, self.period_s
+        self._gap = int(round((r.merge_gap_s if t is None else min(r.merge_gap_s, r.cycle_gap * t)) * self.fs))
+        self._min_rep = r.min_rep_s if t is None else min(r.min_rep_s, r.cycle_min_rep * t)
+        self._join = 0 if t is None else int(round(min(r.cycle_join * t, r.cycle_join_max_s) * self.fs))
 
     def _smooth(self, env: np.ndarray) -> np.ndarray:
         x = np.concatenate([self._tail, env], axis=1)
@@ -144,6 +183,20 @@ class ContractionTracker:
                 out += [(i, g) for g in self._run(c, piece, b, n0 + a)]
                 c.hist = np.concatenate([c.hist, piece])[-keep:]
         self._n += env.shape[1]
+        return out + self._due()
+
+    def _due(self, final: bool = False) -> list[tuple[int, Segment]]:
+        """Reps whose cycle can take no more bursts: its first half is over and no burst that
+        started inside it is still under way."""
+        out = []
+        for i, c in enumerate(self._ch):
+            g = c.cycle
+            if g is None:
+                continue
+            later = (c.on or c.pending) and c.cross < g.until
+            if final or (self._n >= g.until and not later):
+                c.cycle = None
+                out.append((i, self._judge(c, g.onset_s, g.offset_s, g.peak, g.active_s, g.parts)))
         return out
 
     def _rise_start(self, c: _Channel, x: np.ndarray, j: int, k: int, n0: int) -> int:
@@ -192,7 +245,7 @@ class ContractionTracker:
                         c.active = float(act[min(left, seg.size) - 1])
                     if left > seg.size:
                         break
-                    out.append(self._close(c))
+                    out += self._close(c)
                     j += max(0, left)
                     continue
             if not above.size:
@@ -201,29 +254,43 @@ class ContractionTracker:
             if k:
                 c.active = float(act[k - 1])
             if not c.pending:
-                c.start, c.peak = self._rise_start(c, x, j, k, n0), 0.0
+                c.start, c.cross, c.peak = self._rise_start(c, x, j, k, n0), n0 + j + k, 0.0
             c.on, c.pending, j = True, False, j + k
         return out
 
-    def _close(self, c: _Channel) -> Segment:
+    def _close(self, c: _Channel) -> list[Segment]:
+        """A burst ended: judged now, or — with the movement's cycle known — joined to the rep
+        whose cycle it started in (the rep gathered before it is then judged)."""
         c.pending = False
-        on = c.start / self.fs - self.shift_s
-        off = c.last_off / self.fs - self.shift_s
-        r = self.r
+        on = max(0.0, c.start / self.fs - self.shift_s)
+        off = max(0.0, c.last_off / self.fs - self.shift_s)
+        if not self._join:
+            return [self._judge(c, on, off, c.peak, off - on)]
+        g = c.cycle
+        out: list[Segment] = []
+        if g is not None and c.cross < g.until:
+            g.offset_s, g.peak, g.active_s, g.parts = off, max(g.peak, c.peak), g.active_s + off - on, g.parts + 1
+            return out
+        if g is not None:
+            out.append(self._judge(c, g.onset_s, g.offset_s, g.peak, g.active_s, g.parts))
+        c.cycle = _Cycle(on, off, c.peak, off - on, c.cross + self._join)
+        return out
+
+    def _judge(self, c: _Channel, on: float, off: float, peak: float, active_s: float, parts: int = 1) -> Segment:
         reason = ""
-        if off - on < r.min_rep_s:
-            reason = f"too short: {off - on:.2f} s"
-        elif c.rest > 0 and c.peak < r.min_snr * c.rest:
-            reason = f"barely above rest: {c.peak / c.rest:.1f}× the rest level"
-        return Segment(max(0.0, on), max(0.0, off), c.peak, not reason, reason)
+        if active_s < self._min_rep - 1e-9:
+            reason = f"too short: {active_s:.2f} s"
+        elif c.rest > 0 and peak < self.r.min_snr * c.rest:
+            reason = f"barely above rest: {peak / c.rest:.1f}× the rest level"
+        return Segment(on, off, peak, not reason, reason, parts)
 
     def poll(self) -> list[tuple[int, Segment]]:
         """Close contractions whose merge gap has passed (call after ``process``)."""
         out = []
         for i, c in enumerate(self._ch):
             if c.pending and not c.on and self._n - c.last_off >= self._gap:
-                out.append((i, self._close(c)))
-        return out
+                out += [(i, g) for g in self._close(c)]
+        return out + self._due()
 
     def finish(self) -> list[tuple[int, Segment]]:
         out = self.poll()
@@ -231,9 +298,9 @@ class ContractionTracker:
             if c.on or c.pending:
                 if c.on:
                     c.last_off = self._n
-                out.append((i, self._close(c)))
+                out += [(i, g) for g in self._close(c)]
                 c.on = False
-        return out
+        return out + self._due(final=True)
 
 
 def refine_onsets(segments: Sequence[Segment], onsets: Sequence[float], before_s: float = 0.6,
@@ -254,10 +321,10 @@ def refine_onsets(segments: Sequence[Segment], onsets: Sequence[float], before_s
 
 
 def segment_recording(envelope: np.ndarray, fs: float, delay_s: float = 0.0, rules: SegmentRules | None = None,
-                      rest: Sequence[float] | None = None) -> list[list[Segment]]:
+                      rest: Sequence[float] | None = None, period_s: float | None = None) -> list[list[Segment]]:
     """Offline: the whole (channels, n) envelope through one ``ContractionTracker``."""
     env = np.atleast_2d(envelope)
-    t = ContractionTracker(fs, env.shape[0], rules, delay_s, rest)
+    t = ContractionTracker(fs, env.shape[0], rules, delay_s, rest, period_s)
     got = t.process(env) + t.finish()
     out: list[list[Segment]] = [[] for _ in range(env.shape[0])]
     for ch, g in got:
@@ -274,6 +341,7 @@ class Confidence:
     counted: int
     uncounted: int
     reasons: tuple[str, ...]
+    joined: int = 0  # counted contractions made of more than one burst of a movement cycle
 
 
     @property
@@ -299,13 +367,15 @@ class Confidence:
         if self.uncounted:
             kinds = sorted({r.split(":")[0] for r in self.reasons})
             head += f"; {self.uncounted} more burst{'s' if self.uncounted > 1 else ''} not counted ({', '.join(kinds)})"
+        if self.joined:
+            head += f"; {self.joined} of {self.counted} joined bursts of one cycle"
         return head + "."
 
     def to_dict(self) -> dict[str, object]:
         r = self.ratio
         return {"rest_uv": None if not math.isfinite(self.rest_uv) else round(self.rest_uv, 3),
                 "active_uv": round(self.active_uv, 3), "ratio": None if not math.isfinite(r) else round(r, 2),
-                "level": self.level, "counted": self.counted, "uncounted": self.uncounted,
+                "level": self.level, "counted": self.counted, "uncounted": self.uncounted, "joined": self.joined,
                 "reasons": list(self.reasons), "sentence": self.sentence()}
 
 
@@ -313,4 +383,4 @@ def confidence(segments: Sequence[Segment], rest_uv: float) -> Confidence:
     counted = [s for s in segments if s.counted]
     active = float(np.median([s.peak for s in counted])) if counted else 0.0
     return Confidence(rest_uv, active, len(counted), len(segments) - len(counted),
-                      tuple(s.reason for s in segments if not s.counted))
+                      tuple(s.reason for s in segments if not s.counted), sum(s.parts > 1 for s in counted))

@@ -84,8 +84,9 @@ def test_walking_hamstrings_fire_in_late_swing_before_the_gluteus_maximus():
         touch = [float(r["V1"]) - 0.014 for r in csv.DictReader(f)]  # the file's time starts at 0.014 s
     a = analyze(rec.data, rec.sample_rate_hz, rec.labels)
     by = {c.name: c for c in a.channels}
-    for name in ("ST", "BF", "ME"):
-        assert abs(len(by[name].reps) - (len(touch) + 1)) <= 1, name  # one burst per stride
+    assert a.rhythm is not None and a.rhythm.period_s == pytest.approx(1.04, abs=0.06)  # the touchdowns' 1.04 s
+    for name in ("ST", "BF", "ME", "MA"):  # one per stride: the 6 cycles and the stride before the first
+        assert len(by[name].reps) == len(touch) + 1, name  # (before the cycle rule gluteus maximus read 4)
     before = 0
     for td in touch:
         gm = [r.onset_s for r in by["MA"].reps if -0.35 <= r.onset_s - td <= 0.25]
@@ -93,4 +94,55 @@ def test_walking_hamstrings_fire_in_late_swing_before_the_gluteus_maximus():
         if gm and ham:
             before += min(ham) < gm[0]
             assert gm[0] - td < 0.1  # glute max from late swing into the touchdown
-    assert before >= 2
+    assert before >= 5  # of the 6 touchdowns
+
+
+def _walking(seconds: float, period: float = 1.2, rest: float = 3.0, seed: int = 2) -> tuple[np.ndarray, int]:
+    """A hamstring-like envelope and its number of strides: per stride a late-swing burst
+    (0.3 s, 70 µV), a 0.3 s dip back to rest, a loading burst (0.3 s, 40 µV) and 0.3 s of rest
+    before the next stride, as in the UCI walks (docs/algorithms.md)."""
+    spans = []
+    t = 0.5
+    while t + period < seconds:
+        spans += [(t, t + 0.3, 70.0), (t + 0.6, t + 0.9, 40.0)]
+        t += period
+    return _envelope(spans, seconds=seconds, rest=rest, seed=seed), len(spans) // 2
+
+
+def test_two_bursts_in_one_stride_are_one_rep_once_the_cycle_is_known():
+    env, strides = _walking(14.0)
+    (alone,) = segment_recording(env, FS, rest=[3.0])
+    (cycled,) = segment_recording(env, FS, rest=[3.0], period_s=1.2)
+    assert len(alone) == 1  # every dip is shorter than the 0.4 s merge gap: one contraction of 13 s
+    counted = [g for g in cycled if g.counted]
+    assert strides == 11 and len(counted) == strides and all(g.parts == 2 for g in counted)
+    assert [g.onset_s for g in counted[:3]] == pytest.approx([0.5, 1.7, 2.9], abs=0.1)  # late swing starts each rep
+    assert counted[0].offset_s == pytest.approx(1.4, abs=0.15)  # and the loading burst ends it
+
+
+def test_a_walking_burst_is_a_rep_when_the_stride_is_short_and_a_fragment_is_not_without_rhythm():
+    env = _envelope([(1.0 + 0.9 * k, 1.08 + 0.9 * k, 60.0) for k in range(10)], seconds=11.0)  # 80 ms bursts
+    (alone,) = segment_recording(env, FS, rest=[3.0])
+    (cycled,) = segment_recording(env, FS, rest=[3.0], period_s=0.9)
+    assert not any(g.counted for g in alone) and alone[0].reason.startswith("too short")
+    assert sum(g.counted for g in cycled) == 10
+
+
+@pytest.mark.parametrize("chunk", [7, 333, 2000])
+def test_the_cycle_rule_gives_the_same_reps_however_the_stream_is_cut(chunk):
+    (a, strides), (b, _) = _walking(9.0), _walking(9.0, seed=5)
+    env = np.vstack([a[0], b[0] * 0.5])
+    whole = segment_recording(env, FS, delay_s=0.035, rest=[3.0, 1.5], period_s=1.2)
+    t = ContractionTracker(FS, 2, SegmentRules(), 0.035, rest=[3.0, 1.5], period_s=1.2)
+    got: list[list] = [[], []]
+    for i in range(0, env.shape[1], chunk):
+        for ch, g in t.process(env[:, i : i + chunk]) + t.poll():
+            got[ch].append(g)
+    for ch, g in t.finish():
+        got[ch].append(g)
+    def key(gs):
+        return [(round(g.onset_s, 6), round(g.offset_s, 6), round(g.peak, 6), g.counted, g.parts)
+                for g in sorted(gs, key=lambda g: g.onset_s)]
+
+    assert [key(x) for x in got] == [key(x) for x in whole]
+    assert len(got[0]) == strides == 7

@@ -14,14 +14,14 @@ Method: each channel's envelope is averaged into 50 ms bins (20 Hz; the cycle's 
 slower), smoothed over 0.2 s, its mean removed, and its autocorrelation taken (FFT, unbiased:
 each lag divided by its number of products). The channels' autocorrelations, each normalised
 to 1 at lag 0, are averaged, so a rhythm all muscles share stands out over any one channel's
-noise. The cycle is the first autocorrelation peak between ``min_s`` and a third of the window
-that reaches ``octave`` (85 %) of the highest peak — the highest peak alone is often two cycles
-(an octave error, as in pitch detection: de Cheveigné & Kawahara 2002, J Acoust Soc Am
-111:1917), and a biphasic muscle's half-cycle peak is far lower than the full cycle's. No
-rhythm is claimed when the best peak is below ``min_strength`` (0.3): irregular reps are counted
-by the signal rules alone.
+noise. The cycle is the first autocorrelation peak between ``min_s`` and half the window that
+reaches ``octave`` (75 %) of the highest peak — the highest peak alone is often two cycles (an
+octave error, as in pitch detection: de Cheveigné & Kawahara 2002, J Acoust Soc Am 111:1917) or
+the slow swell of a long walk, and a biphasic muscle's half-cycle peak is far lower than the full
+cycle's. No rhythm is claimed when the best peak is below ``min_strength`` (0.45; self-paced reps
+at random intervals reach 0.42): irregular reps are counted by the signal rules alone.
 
-Checked against the goniometer's cycle on the 33 UCI lower-limb recordings (docs/algorithms.md).
+Checked against the goniometer's cycle and the touchdowns on 67 recordings (docs/algorithms.md).
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ class RhythmRules:
     min_s: float = 0.5  # faster than 2 Hz is tremor or running, not a rep or a stride
     max_s: float = 12.0  # a hold-and-rest cycle of up to 12 s
     min_strength: float = 0.45
-    octave: float = 0.85
+    octave: float = 0.75
     smooth_s: float = 0.2
     min_cycles: float = 2.0  # the window must hold this many cycles for one to be claimed
 

@@ -23,10 +23,12 @@ lower-limb set, docs/algorithms.md). A clinician counts contractions, so reps co
    whole recording's, live the last 30 s'): a burst that crosses "on" within ``cycle_join`` ×
    T (0.6 T, at most 4 s) of the rep's own crossing is part of that rep, however long the dip
    between them (the hamstrings' late-swing and loading bursts, a knee extension that stalls).
-   Because that rule now joins a cycle's bursts, the merge gap shrinks to at most 0.12 T and
-   the shortest rep to at most 0.1 T: at a 1.3 s stride, dips of 0.16 s separate and a 0.2 s
-   burst is a contraction. Whether a burst joins is decided by when it crosses "on", known the
-   moment it happens, so the rule gives the same reps however the stream is cut.
+   Because that rule bounds the count to one per cycle, the signal rules get finer: merge gap
+   at most 0.12 T, shortest rep at most 0.1 T, on-level 20 % of the range and a count from 3×
+   the rest level (at a 1.3 s stride dips of 0.16 s separate, a 0.2 s burst is a contraction,
+   and a muscle fading over a walk still counts its weaker strides). Whether a burst joins is
+   decided by when it crosses "on", known the moment it happens, so the rule gives the same
+   reps however the stream is cut.
 
 The tracker is causal and streaming (running maximum, not the recording's final one): the live
 analysis feeds it block by block on the DSP thread, ``analyze`` feeds it the whole recording at
@@ -62,6 +64,11 @@ class SegmentRules:
     cycle_join_max_s: float = 4.0  # ... but never more than 4 s after it (a long hold's rest)
     cycle_gap: float = 0.12  # the merge gap is at most 0.12 T (0.16 s at a 1.3 s stride)
     cycle_min_rep: float = 0.1  # and the shortest rep at most 0.1 T (0.13 s)
+    # with at most one rep per cycle a weak but real burst can be let in: it starts above 20 % of
+    # the range and counts from 3× (9.5 dB) the rest level (a muscle that fades over a walk)
+    cycle_on_fraction: float = 0.20
+    cycle_off_fraction: float = 0.15
+    cycle_min_snr: float = 3.0
 
 
 @dataclass(frozen=True)
@@ -142,6 +149,9 @@ class ContractionTracker:
         self._gap = int(round((r.merge_gap_s if t is None else min(r.merge_gap_s, r.cycle_gap * t)) * self.fs))
         self._min_rep = r.min_rep_s if t is None else min(r.min_rep_s, r.cycle_min_rep * t)
         self._join = 0 if t is None else int(round(min(r.cycle_join * t, r.cycle_join_max_s) * self.fs))
+        self._on = r.on_fraction if t is None else r.cycle_on_fraction
+        self._off = r.off_fraction if t is None else r.cycle_off_fraction
+        self._snr = r.min_snr if t is None else r.cycle_min_snr
 
     def _smooth(self, env: np.ndarray) -> np.ndarray:
         x = np.concatenate([self._tail, env], axis=1)
@@ -214,8 +224,8 @@ class ContractionTracker:
     def _base_thresholds(self, c: _Channel) -> tuple[float, float]:
         span = max(0.0, c.active - c.rest)
         r = self.r
-        return (max(r.on_snr * c.rest, c.rest + r.on_fraction * span),
-                max(r.off_snr * c.rest, c.rest + r.off_fraction * span))
+        return (max(r.on_snr * c.rest, c.rest + self._on * span),
+                max(r.off_snr * c.rest, c.rest + self._off * span))
 
     def _run(self, c: _Channel, x: np.ndarray, start: int, n0: int) -> list[Segment]:
         """Walk one channel's smoothed block from ``start``. The active level is the running
@@ -227,7 +237,7 @@ class ContractionTracker:
             act = np.maximum(np.maximum.accumulate(seg), c.active)
             span = np.maximum(act - c.rest, 0.0)
             if c.on:
-                below = np.flatnonzero(seg < np.maximum(r.off_snr * c.rest, c.rest + r.off_fraction * span))
+                below = np.flatnonzero(seg < np.maximum(r.off_snr * c.rest, c.rest + self._off * span))
                 end = int(below[0]) if below.size else seg.size
                 if end:
                     c.peak = max(c.peak, float(seg[:end].max()))
@@ -236,7 +246,7 @@ class ContractionTracker:
                     break
                 c.on, c.pending, c.last_off, j = False, True, n0 + j + end, j + end
                 continue
-            above = np.flatnonzero(seg > np.maximum(r.on_snr * c.rest, c.rest + r.on_fraction * span))
+            above = np.flatnonzero(seg > np.maximum(r.on_snr * c.rest, c.rest + self._on * span))
             k = int(above[0]) if above.size else seg.size
             if c.pending:
                 left = c.last_off + self._gap - (n0 + j)  # samples until the dip is long enough
@@ -264,10 +274,13 @@ class ContractionTracker:
         c.pending = False
         on = max(0.0, c.start / self.fs - self.shift_s)
         off = max(0.0, c.last_off / self.fs - self.shift_s)
-        if not self._join:
-            return [self._judge(c, on, off, c.peak, off - on)]
         g = c.cycle
         out: list[Segment] = []
+        if not self._join:  # no cycle (or no longer one): a rep still gathered goes first
+            if g is not None:
+                c.cycle = None
+                out.append(self._judge(c, g.onset_s, g.offset_s, g.peak, g.active_s, g.parts))
+            return [*out, self._judge(c, on, off, c.peak, off - on)]
         if g is not None and c.cross < g.until:
             g.offset_s, g.peak, g.active_s, g.parts = off, max(g.peak, c.peak), g.active_s + off - on, g.parts + 1
             return out
@@ -280,7 +293,7 @@ class ContractionTracker:
         reason = ""
         if active_s < self._min_rep - 1e-9:
             reason = f"too short: {active_s:.2f} s"
-        elif c.rest > 0 and peak < self.r.min_snr * c.rest:
+        elif c.rest > 0 and peak < self._snr * c.rest:
             reason = f"barely above rest: {peak / c.rest:.1f}× the rest level"
         return Segment(on, off, peak, not reason, reason, parts)
 

@@ -27,6 +27,9 @@ SAMPLE_LINES = 200
 _NUMBER = re.compile(r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$|^[+-]?(?i:nan|inf|infinity)$")
 #: "Channel 1: 'RF', 13480 values, engineering units: mV" (Biometrics DataLOG and similar exports)
 _CHANNEL_LINE = re.compile(r"^\s*channel\s*(\d+)\s*:\s*['\"]?([^'\",]+?)['\"]?\s*(?:,|$)", re.IGNORECASE)
+#: "Digitals combined (event=16, d=8, c=4, b=2, a=1): 22896 values" — DataLOG's digital inputs,
+#: one more column after the analogue channels
+_DIGITALS_LINE = re.compile(r"^\s*digitals?\b[^:]*:\s*\d+\s+values", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -155,11 +158,14 @@ def _header(before: Sequence[str], sep: str | None, n: int, decimal_comma: bool 
 
 def _channel_names(before: Sequence[str], n: int) -> tuple[str, ...] | None:
     names: dict[int, str] = {}
+    digitals = 0
     for line in before:
         m = _CHANNEL_LINE.match(line)
         if m:
             names[int(m.group(1))] = m.group(2).strip()
-    if len(names) >= n:
-        ordered = [names[k] for k in sorted(names)][:n]
-        return tuple(ordered)
+        elif _DIGITALS_LINE.match(line):
+            digitals += 1
+    ordered = [names[k] for k in sorted(names)] + ["Digitals"] * digitals
+    if names and len(ordered) >= n:
+        return tuple(ordered[:n])
     return None

@@ -4,13 +4,15 @@
 # from a GitHub mirror of it; musclesyneRgies example data (MIT) converted with rdata.
 set -e
 here=$(cd "$(dirname "$0")" && pwd)
-mkdir -p "$here/data/uci" "$here/data/santuz"
+mkdir -p "$here/data/uci" "$here/data/uci_a" "$here/data/santuz"
 tmp=$(mktemp -d)
 if curl -fsSL -o "$tmp/uci.zip" "https://archive.ics.uci.edu/static/public/278/emg+dataset+in+lower+limb.zip"; then
-  (cd "$tmp" && unzip -q uci.zip && find . -path '*N_TXT*' -name '*N*.txt' -exec cp {} "$here/data/uci/" \;)
+  (cd "$tmp" && unzip -q uci.zip && find . -path '*N_TXT*' -name '*N*.txt' -exec cp {} "$here/data/uci/" \; \
+     && find . -path '*A_TXT*' -name '*A*.txt' -exec cp {} "$here/data/uci_a/" \;)
 else
   git clone -q --depth 1 https://github.com/sudharsanbaskars/Action-Classification-From-Lower-Limb-EMG-Signal "$tmp/m"
   cp "$tmp"/m/N_TXT/*.txt "$here/data/uci/"
+  cp "$tmp"/m/A_TXT/*.txt "$here/data/uci_a/"
 fi
 git clone -q --depth 1 https://github.com/alesantuz/musclesyneRgies "$tmp/ms"
 python3 -m pip install -q rdata pandas

@@ -146,3 +146,17 @@ def test_the_cycle_rule_gives_the_same_reps_however_the_stream_is_cut(chunk):
 
     assert [key(x) for x in got] == [key(x) for x in whole]
     assert len(got[0]) == strides == 7
+
+
+def test_reps_come_in_order_when_the_cycle_is_lost_mid_stream():
+    """Live, the estimate can go (the person stops walking): a rep still being gathered is given
+    before the next burst, so the rep list stays in time order."""
+    env, _ = _walking(8.0)
+    t = ContractionTracker(FS, 1, SegmentRules(), 0.0, rest=[3.0], period_s=1.2)
+    got = [g for _, g in t.process(env[:, :1400]) + t.poll()]
+    t.set_period(None)
+    got += [g for _, g in t.process(env[:, 1400:]) + t.poll() + t.finish()]
+    onsets = [g.onset_s for g in got]
+    assert onsets == sorted(onsets) and onsets[0] == pytest.approx(0.5, abs=0.1)
+    # without the cycle the 0.3 s dips are shorter than the 0.4 s merge gap: the rest is one contraction
+    assert len(got) == 2 and got[1].offset_s > 7.0

@@ -64,6 +64,22 @@ def test_a_biometrics_export_with_channel_lines_in_mv(tmp_path):
     assert "RF x1000" in rec.metadata["scaled_to_uV"]
 
 
+def test_a_biometrics_export_with_a_digital_inputs_column(tmp_path):
+    """The other DataLOG layout of the UCI set (patients 9-11): the digital inputs are one more
+    column, described by a "Digitals combined" line without a channel number; before, the names
+    were dropped (ch1..ch6) because there were five names for six columns."""
+    text = ("File Name: 10Amar.log\n"
+            "Channel 1: 'Recto femoral', 4 values, engineering units: mV, no filters.\n"
+            "Channel 2: 'Semitendinoso', 4 values, engineering units: mV, no filters.\n"
+            "Channel 3: 'Flexo', 4 values, engineering units: deg, no filters.\n"
+            "Digitals combined (event=16, d=8, c=4, b=2, a=1): 4 values, .\n\n"
+            + "".join(f"{a / 1000}\t{b / 1000}\t11.5\t31\n" for _, a, b in BODY))
+    rec = load_recording(_write(tmp_path, text), rate=1000)
+    assert rec.labels == ("Recto_femoral", "Semitendinoso", "Flexo", "Digitals")
+    np.testing.assert_allclose(rec.data[0], [a for _, a, _ in BODY])  # mV -> µV
+    assert rec.data[2, 0] == pytest.approx(11.5) and rec.data[3, 0] == 31  # degrees and the digital word as they are
+
+
 def test_units_in_column_names_are_scaled_to_microvolts(tmp_path):
     rec = load_recording(_write(tmp_path, "time,RF (mV),BF_V,TA_uV\n0,1.5,0.001,3\n0.001,2,0.002,4\n"))
     assert rec.labels == ("RF", "BF", "TA")

@@ -125,7 +125,8 @@ def uci_rows(group: str = "N") -> list[dict]:
         rows.append({"file": Path(path).stem, "task": task, "true": len(peaks) + cut, "found": found, "prime": prime,
                      "onset_ms": errs, "cycle_s": a.rhythm.period_s if a.rhythm else None,
                      "true_cycle_s": float(np.median(np.diff(peaks))) if peaks.size > 1 else None,
-                     "confidence": {c.name: c.confidence.level if c.confidence else "" for c in a.channels}})
+                     "confidence": {c.name: c.confidence.level if c.confidence else "" for c in a.channels},
+            "uncertain": {c.name: bool(c.confidence and c.confidence.uncertain) for c in a.channels}})
     return rows
 
 
@@ -154,11 +155,13 @@ def santuz_row() -> dict | None:
     return {"file": "santuz ID0012_TW_01", "task": "walk", "true": len(cycles) + 1, "found": found,
             "prime": ("MA", "ME", "ST", "BF"), "onset_ms": gmax_err, "hamstring_first": (ham_first, compared),
             "cycle_s": a.rhythm.period_s if a.rhythm else None, "true_cycle_s": float(np.median(np.diff(touch))),
-            "confidence": {c.name: c.confidence.level if c.confidence else "" for c in a.channels}}
+            "confidence": {c.name: c.confidence.level if c.confidence else "" for c in a.channels},
+            "uncertain": {c.name: bool(c.confidence and c.confidence.uncertain) for c in a.channels}}
 
 
 def _score(rows: list[dict]) -> tuple[dict, list[dict]]:
-    ok_prime = ok_other = both = near = 0
+    ok_prime = ok_other = both = near = said = 0
+    flagged = {"wrong": 0, "wrong_flagged": 0, "right": 0, "right_flagged": 0}  # prime-mover channels
     errors: list[float] = []
     out = []
     for r in rows:
@@ -166,6 +169,11 @@ def _score(rows: list[dict]) -> tuple[dict, list[dict]]:
         other = {k: v for k, v in r["found"].items() if k not in r["prime"]}
         errors += [abs(v - r["true"]) / max(1, r["true"]) for v in prime.values()]
         near += all(abs(v - r["true"]) <= max(1, 0.1 * r["true"]) for v in prime.values())
+        for k, v in prime.items():
+            kind = "right" if v == r["true"] else "wrong"
+            flagged[kind] += 1
+            flagged[kind + "_flagged"] += bool(r["uncertain"].get(k))
+        said += all(v == r["true"] or r["uncertain"].get(k) for k, v in prime.items())
         p_ok = all(v == r["true"] for v in prime.values())
         o_ok = all(v <= r["true"] + 1 for v in other.values())
         ok_prime += p_ok
@@ -181,6 +189,7 @@ def _score(rows: list[dict]) -> tuple[dict, list[dict]]:
     all_on = [e for r in rows if r["task"] != "walk" for e in r["onset_ms"]]
     summary = {"files": len(rows), "prime_count_exact": ok_prime, "others_within_true_plus_1": ok_other,
                "both": both, "prime_within_1_or_10_percent": near,
+               "prime_right_or_said_uncertain": said, "prime_channels": flagged,
                "prime_count_error_median_percent": round(100 * float(np.median(errors)), 1) if errors else None,
                "onset_vs_movement_median_ms": round(float(np.median(all_on)), 1) if all_on else None,
                "onset_vs_movement_p10_p90_ms": [round(float(np.percentile(all_on, q)), 1) for q in (10, 90)]

@@ -158,6 +158,8 @@ class Analysis:
             "fatigue": {c.name: c.fatigue.to_dict() for c in self.channels if c.fatigue is not None},
             "quality": {c.name: c.quality.to_dict() for c in self.channels},
             "stopping_rule": "; ".join(self.stop_messages) or None,
+            "count_uncertain": {c.name: c.confidence.sentence() for c in self.channels
+                                if c.confidence is not None and c.confidence.uncertain and c.reps},
         })
 
     def to_table(self, per_rep: bool = True) -> str:
@@ -311,7 +313,7 @@ def analyze(raw: np.ndarray, fs: float, labels: Sequence[str], settings: Analysi
         if rsum is not None:
             peaks[name], means[name], units[name] = rsum.mean_peak, rsum.mean_mean, unit
         channels.append(ChannelAnalysis(name, unit, bursts, reps, rsum, target, trend, quality,
-                                        rule.message(), ref, segs, confidence(segs, rest)))
+                                        rule.message(), ref, segs, confidence(segs, rest, period)))
     order = firing_order(counted, labels, s.firing_window_s)
     return Analysis(float(fs), x.shape[1] / fs, channels, order, summarize(order), symmetry(peaks, means, units),
                     s, delay, rhythm)

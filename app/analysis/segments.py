@@ -355,7 +355,13 @@ class Confidence:
     uncounted: int
     reasons: tuple[str, ...]
     joined: int = 0  # counted contractions made of more than one burst of a movement cycle
+    long: int = 0  # counted contractions longer than LONG_CYCLES movement cycles: perhaps two reps
+    period_s: float | None = None
 
+    @property
+    def uncertain(self) -> bool:
+        """The count itself is in doubt (the level says how clear the contractions are)."""
+        return self.long > 0 or self.level == "unreliable"
 
     @property
     def ratio(self) -> float:
@@ -382,6 +388,10 @@ class Confidence:
             head += f"; {self.uncounted} more burst{'s' if self.uncounted > 1 else ''} not counted ({', '.join(kinds)})"
         if self.joined:
             head += f"; {self.joined} of {self.counted} joined bursts of one cycle"
+        if self.long and self.period_s:
+            head += (f"; count uncertain: {self.long} rep{'s' if self.long > 1 else ''} last{'' if self.long > 1 else 's'} "
+                     f"longer than {LONG_CYCLES:g} movement cycles ({LONG_CYCLES * self.period_s:.1f} s), "
+                     f"perhaps two reps that never relaxed between")
         return head + "."
 
     def to_dict(self) -> dict[str, object]:
@@ -389,11 +399,19 @@ class Confidence:
         return {"rest_uv": None if not math.isfinite(self.rest_uv) else round(self.rest_uv, 3),
                 "active_uv": round(self.active_uv, 3), "ratio": None if not math.isfinite(r) else round(r, 2),
                 "level": self.level, "counted": self.counted, "uncounted": self.uncounted, "joined": self.joined,
+                "longer_than_cycles": self.long, "uncertain": self.uncertain,
                 "reasons": list(self.reasons), "sentence": self.sentence()}
 
 
-def confidence(segments: Sequence[Segment], rest_uv: float) -> Confidence:
+#: a rep longer than this many movement cycles probably holds two (a muscle that does not relax
+#: between strides or reps: UCI 3Nmar ST). Measured on the 67 UCI files: docs/algorithms.md.
+LONG_CYCLES = 1.5
+
+
+def confidence(segments: Sequence[Segment], rest_uv: float, period_s: float | None = None) -> Confidence:
     counted = [s for s in segments if s.counted]
     active = float(np.median([s.peak for s in counted])) if counted else 0.0
+    long = sum(s.duration_s > LONG_CYCLES * period_s for s in counted) if period_s else 0
     return Confidence(rest_uv, active, len(counted), len(segments) - len(counted),
-                      tuple(s.reason for s in segments if not s.counted), sum(s.parts > 1 for s in counted))
+                      tuple(s.reason for s in segments if not s.counted), sum(s.parts > 1 for s in counted),
+                      long, period_s)

@@ -160,3 +160,31 @@ def test_reps_come_in_order_when_the_cycle_is_lost_mid_stream():
     assert onsets == sorted(onsets) and onsets[0] == pytest.approx(0.5, abs=0.1)
     # without the cycle the 0.3 s dips are shorter than the 0.4 s merge gap: the rest is one contraction
     assert len(got) == 2 and got[1].offset_s > 7.0
+
+
+def test_a_rep_longer_than_one_and_a_half_cycles_makes_the_count_uncertain():
+    """UCI 3Nmar ST: a hamstring that never relaxes between strides reads 3 reps for 5 strides;
+    the rep that holds two strides lasts 2.4 s at a 1.4 s cycle, and the channel says so."""
+    from app.analysis.segments import Segment, confidence
+
+    segs = [Segment(0.2, 0.9, 40.0, True), Segment(1.6, 4.0, 43.0, True), Segment(4.4, 5.1, 38.0, True)]
+    c = confidence(segs, 2.0, period_s=1.4)
+    assert c.long == 1 and c.uncertain and c.level == "clear"
+    assert "count uncertain: 1 rep lasts longer than 1.5 movement cycles (2.1 s)" in c.sentence()
+    assert c.to_dict()["uncertain"] is True and c.to_dict()["longer_than_cycles"] == 1
+    steady = confidence(segs[:1] + segs[2:], 2.0, period_s=1.4)
+    assert not steady.uncertain and "uncertain" not in steady.sentence()
+    assert not confidence(segs, 2.0).uncertain  # without a cycle there is no yardstick
+
+
+def test_a_real_walk_whose_hamstring_never_relaxes_says_its_count_is_uncertain():
+    """UCI 3Nmar: 5 strides on the goniometer. BF counts 5; ST stays above 10 µV between strides
+    and reads 3, and says its count is uncertain instead of passing 3 off as clear."""
+    rec = load_recording(DATA / "uci_3Nmar.txt", rate=1000.0)
+    a = analyze(rec.data[:4], rec.sample_rate_hz, rec.labels[:4])
+    assert a.rhythm is not None and a.rhythm.period_s == pytest.approx(1.39, abs=0.07)
+    by = {c.name: c for c in a.channels}
+    st, bf = by["ST"].confidence, by["BF"].confidence
+    assert st is not None and st.uncertain and "count uncertain" in st.sentence()
+    assert bf is not None and not bf.uncertain
+    assert a.summary()["count_uncertain"] == {"ST": st.sentence()}

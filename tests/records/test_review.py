@@ -59,7 +59,7 @@ def test_a_plain_recording_is_reviewed_from_its_analysis_with_its_marks(demo, tm
     review = build_review({}, exercise="Recording", csv_path=str(rec.path), recording=rec)
     assert len(review.rows) >= 5 and not any(r.glute_led for r in review.rows[:5])  # the 5 prompted reps
     assert [(m.number, m.t_s, m.note) for m in review.marks] == [(1, 3.0, "knee caved in"), (2, 9.0, "cue changed")]
-    assert "came a median" in review.sentences[0] and "after Hamstring L" in review.sentences[0]
+    assert "came a median" in review.sentences[0] and "after Hamstring L" in review.sentences[0], review.sentences
 
 
 def test_a_session_without_recording_says_why_no_traces(demo):
@@ -93,3 +93,14 @@ def test_the_rep_table_never_holds_a_formula(tmp_path):
                                                                "compensators_over": ["@evil"], "good": False}]}]
     (row,) = read_rep_csv(write_rep_csv(tmp_path / "r.reps.csv", practice))
     assert row["exercise"].startswith("'=") and row["compensators_over"] == "'@evil" and row["lead_ms"] == "-150.0"
+
+
+def test_a_plain_recording_says_which_counts_are_uncertain():
+    from pathlib import Path
+
+    from app.storage.reader import load_recording
+
+    rec = load_recording(Path(__file__).resolve().parents[1] / "data" / "real" / "uci_3Nmar.txt", rate=1000.0)
+    review = build_review({}, exercise="Walk", csv_path=str(rec.path), recording=rec)
+    said = [x for x in review.sentences if "count uncertain" in x]
+    assert len(said) == 1 and said[0].startswith("ST reps, rest 1.7")

@@ -158,7 +158,7 @@ class Analysis:
             "fatigue": {c.name: c.fatigue.to_dict() for c in self.channels if c.fatigue is not None},
             "quality": {c.name: c.quality.to_dict() for c in self.channels},
             "stopping_rule": "; ".join(self.stop_messages) or None,
-            "count_uncertain": {c.name: c.confidence.sentence() for c in self.channels
+            "count_uncertain": {c.name: c.confidence.doubt() for c in self.channels
                                 if c.confidence is not None and c.confidence.uncertain and c.reps},
         })
 

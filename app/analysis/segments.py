@@ -394,6 +394,18 @@ class Confidence:
                      f"perhaps two reps that never relaxed between")
         return head + "."
 
+    def doubt(self) -> str:
+        """Why the count may be off, in one sentence for the review ("" when it is not in doubt)."""
+        if self.long and self.period_s:
+            return (f"the count may be short: {self.long} rep{'s' if self.long > 1 else ''} lasted longer than "
+                    f"{LONG_CYCLES:g} movement cycles ({LONG_CYCLES * self.period_s:.1f} s), perhaps two reps "
+                    f"without a rest between.")
+        if self.level == "unreliable":
+            r = self.ratio
+            how = f" ({r:.1f}× the rest level)" if math.isfinite(r) and self.counted else ""
+            return f"the contractions barely stand out from the rest level{how}: the count is unreliable."
+        return ""
+
     def to_dict(self) -> dict[str, object]:
         r = self.ratio
         return {"rest_uv": None if not math.isfinite(self.rest_uv) else round(self.rest_uv, 3),

@@ -232,7 +232,7 @@ def _sentences(summary: Mapping[str, Any]) -> list[str]:
         if p.get("stopping_rule"):
             out.append(f"{p.get('name')}: {p['stopping_rule']}")
     for label, sentence in (summary.get("count_uncertain") or {}).items():  # why a count may be off
-        out.append(f"{display_name(label)} reps, {sentence}")
+        out.append(f"{display_name(label)}: {sentence}")
     return out
 
 

@@ -187,4 +187,14 @@ def test_a_real_walk_whose_hamstring_never_relaxes_says_its_count_is_uncertain()
     st, bf = by["ST"].confidence, by["BF"].confidence
     assert st is not None and st.uncertain and "count uncertain" in st.sentence()
     assert bf is not None and not bf.uncertain
-    assert a.summary()["count_uncertain"] == {"ST": st.sentence()}
+    assert a.summary()["count_uncertain"] == {"ST": st.doubt()}
+    assert st.doubt().startswith("the count may be short: 1 rep lasted longer than 1.5 movement cycles (2.1 s)")
+
+
+def test_contractions_that_barely_stand_out_say_the_count_is_unreliable():
+    """UCI 9Npie BF: rest 13 µV, contractions 3.7× — the one miss of the knee flexions."""
+    from app.analysis.segments import Segment, confidence
+
+    c = confidence([Segment(1.0, 2.0, 49.0, True), Segment(5.0, 6.0, 50.0, True)], 13.4, period_s=4.6)
+    assert c.uncertain and c.level == "unreliable"
+    assert c.doubt() == "the contractions barely stand out from the rest level (3.7× the rest level): the count is unreliable."

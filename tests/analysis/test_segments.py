@@ -29,6 +29,23 @@ def _envelope(spans: list[tuple[float, float, float]], seconds: float = 14.0, re
     return env[None, :]
 
 
+def _streamed(t: ContractionTracker, env: np.ndarray, chunk: int) -> list[list]:
+    """Each channel's contractions with the envelope fed ``chunk`` samples at a time."""
+    got: list[list] = [[] for _ in range(env.shape[0])]
+    for i in range(0, env.shape[1], chunk):
+        for ch, g in t.process(env[:, i : i + chunk]) + t.poll():
+            got[ch].append(g)
+    for ch, g in t.finish():
+        got[ch].append(g)
+    return got
+
+
+def _key(gs: list) -> list[tuple]:
+    """The moving mean's sums differ by rounding between cuts: compare to 1e-6 µV."""
+    return [(round(g.onset_s, 6), round(g.offset_s, 6), round(g.peak, 6), g.counted, g.reason, g.parts)
+            for g in sorted(gs, key=lambda g: g.onset_s)]
+
+
 def test_a_dip_inside_one_contraction_is_merged_and_a_real_rest_is_not():
     env = _envelope([(2.0, 3.0, 80), (3.2, 4.5, 80), (7.0, 8.5, 80), (9.2, 10.5, 80)])
     (segs,) = segment_recording(env, FS)
@@ -51,18 +68,8 @@ def test_the_same_contractions_however_the_stream_is_cut(chunk):
     env = np.vstack([_envelope([(2.0, 3.0, 80), (3.2, 4.5, 60), (7.0, 7.15, 90), (9.0, 11.0, 40)])[0],
                      _envelope([(2.5, 5.0, 30), (8.0, 9.5, 12)], seed=9)[0]])
     whole = segment_recording(env, FS, delay_s=0.035)
-    t = ContractionTracker(FS, 2, SegmentRules(), 0.035)
-    got: list[list] = [[], []]
-    for i in range(0, env.shape[1], chunk):
-        for ch, g in t.process(env[:, i : i + chunk]) + t.poll():
-            got[ch].append(g)
-    for ch, g in t.finish():
-        got[ch].append(g)
-    def key(gs):  # the moving mean's sums differ by rounding between cuts: compare to 1e-6 µV
-        return [(round(g.onset_s, 6), round(g.offset_s, 6), round(g.peak, 6), g.counted, g.reason)
-                for g in sorted(gs, key=lambda g: g.onset_s)]
-
-    assert [key(x) for x in got] == [key(x) for x in whole]
+    got = _streamed(ContractionTracker(FS, 2, SegmentRules(), 0.035), env, chunk)
+    assert [_key(x) for x in got] == [_key(x) for x in whole]
 
 
 def test_five_real_knee_extensions_are_counted_by_the_prime_movers():
@@ -133,18 +140,8 @@ def test_the_cycle_rule_gives_the_same_reps_however_the_stream_is_cut(chunk):
     (a, strides), (b, _) = _walking(9.0), _walking(9.0, seed=5)
     env = np.vstack([a[0], b[0] * 0.5])
     whole = segment_recording(env, FS, delay_s=0.035, rest=[3.0, 1.5], period_s=1.2)
-    t = ContractionTracker(FS, 2, SegmentRules(), 0.035, rest=[3.0, 1.5], period_s=1.2)
-    got: list[list] = [[], []]
-    for i in range(0, env.shape[1], chunk):
-        for ch, g in t.process(env[:, i : i + chunk]) + t.poll():
-            got[ch].append(g)
-    for ch, g in t.finish():
-        got[ch].append(g)
-    def key(gs):
-        return [(round(g.onset_s, 6), round(g.offset_s, 6), round(g.peak, 6), g.counted, g.parts)
-                for g in sorted(gs, key=lambda g: g.onset_s)]
-
-    assert [key(x) for x in got] == [key(x) for x in whole]
+    got = _streamed(ContractionTracker(FS, 2, SegmentRules(), 0.035, rest=[3.0, 1.5], period_s=1.2), env, chunk)
+    assert [_key(x) for x in got] == [_key(x) for x in whole]
     assert len(got[0]) == strides == 7
 
 

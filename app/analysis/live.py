@@ -230,8 +230,11 @@ class LiveAnalysis:
         if fresh:  # a fresh detector: its first calibration_s are the new rest
             self._remeasure = False
             self.tracker = OnsetTracker(self.fs, len(self.labels), self.settings)
-            self.contractions = ContractionTracker(self.fs, len(self.labels), SegmentRules(), self._delay,
-                                                   period_s=self.contractions.period_s)
+            with self._reps_lock:  # reps already over (waiting for their gap or cycle) are kept
+                done = self.contractions.flush()
+                self._take(done, self._tracker_origin / self.fs)
+                self.contractions = ContractionTracker(self.fs, len(self.labels), SegmentRules(), self._delay,
+                                                       period_s=self.contractions.period_s)
             self._onsets = [[] for _ in self.labels]
             self._tracker_origin = block.start_index
             self._open.clear()
@@ -260,8 +263,10 @@ class LiveAnalysis:
         # reps: the contractions a person counts (segments.py), the same tracker as offline
         with self._reps_lock:
             if self.rhythm.process(block.envelope):  # every 2 s: the last 30 s' cycle
-                r = self.rhythm.rhythm
-                self.contractions.set_period(None if r is None else r.period_s)
+                r, now = self.rhythm.rhythm, self.contractions.period_s
+                # a cycle taken over (take_rest) stands until the window could see it again
+                if now is None or self.rhythm.seconds >= self.rhythm.rules.min_cycles * now:
+                    self.contractions.set_period(None if r is None else r.period_s)
             closed = self.contractions.process(np.nan_to_num(block.envelope)) + self.contractions.poll()
         changed = self._take(closed, t0) or changed
         with self._lock:

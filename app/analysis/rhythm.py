@@ -7,7 +7,7 @@ may burst more than once per cycle — the hamstrings in late swing and again at
 Gait*, 2nd ed.; Di Nardo et al. 2015, J Electromyogr Kinesiol 25:800, found one to three
 activations per stride in most lower-limb muscles), a knee extension dips and comes back. A
 clinician counts cycles, not bursts. With the cycle's length known, ``segments.py`` joins the
-bursts that start within half a cycle of a rep into that rep, and a walking burst of 0.25 s is a
+bursts that start within 0.6 of a cycle (at most 4 s) of a rep into that rep, and a walking burst of 0.25 s is a
 contraction rather than a fragment.
 
 Method: each channel's envelope is averaged into 50 ms bins (20 Hz; the cycle's shape is far
@@ -49,10 +49,20 @@ class Rhythm:
     strength: float  # the averaged autocorrelation at the period, 0..1
 
 
+def bin_size(fs: float) -> int:
+    """Samples per bin: ``round(fs / 20)``; the bins' own rate is then ``fs / bin_size(fs)``
+    (250 Hz: 12 samples, 20.83 bins a second), which is what their lags are timed by."""
+    return max(1, int(round(fs / RATE_HZ)))
+
+
+def bin_rate(fs: float) -> float:
+    return float(fs) / bin_size(fs)
+
+
 def binned(envelope: np.ndarray, fs: float) -> np.ndarray:
-    """(channels, n) envelope → (channels, n // k) means of 50 ms bins (k = fs / 20)."""
+    """(channels, n) envelope → (channels, n // k) means of ~50 ms bins (k = ``bin_size(fs)``)."""
     env = np.nan_to_num(np.atleast_2d(np.asarray(envelope, dtype=np.float64)))
-    k = max(1, int(round(fs / RATE_HZ)))
+    k = bin_size(fs)
     m = env.shape[1] // k
     return env[:, : m * k].reshape(env.shape[0], m, k).mean(axis=2)
 
@@ -100,12 +110,13 @@ class RhythmMonitor:
     def __init__(self, fs: float, n_channels: int, window_s: float = 30.0, every_s: float = 2.0,
                  rules: RhythmRules | None = None) -> None:
         self.fs = float(fs)
-        self.k = max(1, int(round(fs / RATE_HZ)))
+        self.k = bin_size(fs)
+        self.rate = bin_rate(fs)
         self.rules = rules or RhythmRules()
-        self._cap = int(window_s * RATE_HZ)
+        self._cap = int(window_s * self.rate)
         self._bins = np.zeros((n_channels, 0))
         self._carry = np.zeros((n_channels, 0))
-        self._every = max(1, int(every_s * RATE_HZ))
+        self._every = max(1, int(every_s * self.rate))
         self._since = 0
         self.rhythm: Rhythm | None = None
 
@@ -122,5 +133,10 @@ class RhythmMonitor:
         if self._since < self._every:
             return False
         self._since = 0
-        self.rhythm = movement_rhythm(self._bins, self.rules)
+        self.rhythm = movement_rhythm(self._bins, self.rules, self.rate)
         return True
+
+    @property
+    def seconds(self) -> float:
+        """How much of the window the bins fill."""
+        return self._bins.shape[1] / self.rate

@@ -70,6 +70,13 @@ class SegmentRules:
     cycle_off_fraction: float = 0.15
     cycle_min_snr: float = 3.0
 
+    def __post_init__(self) -> None:
+        # a sample between an "on" level below the "off" level would flip the tracker forever
+        for on, off in ((self.on_fraction, self.off_fraction), (self.cycle_on_fraction, self.cycle_off_fraction),
+                        (self.on_snr, self.off_snr)):
+            if on < off:
+                raise ValueError(f"a contraction's on level ({on}) must not be below its off level ({off})")
+
 
 @dataclass(frozen=True)
 class Segment:
@@ -93,7 +100,8 @@ class Segment:
 
 @dataclass
 class _Cycle:
-    """Bursts of one movement cycle, gathered until 0.6 of the cycle has passed since the first crossed "on"."""
+    """Bursts of one movement cycle, gathered until ``cycle_join`` T (0.6, at most 4 s) has passed
+    since the first crossed "on"."""
 
     onset_s: float
     offset_s: float
@@ -304,6 +312,17 @@ class ContractionTracker:
             if c.pending and not c.on and self._n - c.last_off >= self._gap:
                 out += [(i, g) for g in self._close(c)]
         return out + self._due()
+
+    def flush(self) -> list[tuple[int, Segment]]:
+        """Before the tracker is replaced mid-stream (the rest level measured again): every
+        contraction already over — waiting for its merge gap or for its cycle — comes out now;
+        one still under way is half a rep and is dropped."""
+        out = self.poll()
+        for i, c in enumerate(self._ch):
+            if c.pending and not c.on:
+                out += [(i, g) for g in self._close(c)]
+            c.on = c.pending = False
+        return out + self._due(final=True)
 
     def finish(self) -> list[tuple[int, Segment]]:
         out = self.poll()

@@ -7,9 +7,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from app.analysis.offline import analyze
+from app.analysis.live import LiveAnalysis
+from app.analysis.offline import AnalysisSettings, analyze
+from app.analysis.onset import OnsetSettings
 from app.analysis.rhythm import RhythmMonitor, binned, movement_rhythm
 from app.analysis.segments import segment_recording
+from app.dsp.worker import ProcessedBlock
 from tests.analysis.test_live import feed
 
 FS = 1000.0
@@ -92,3 +95,42 @@ def test_live_walking_counts_one_rep_per_stride_once_the_cycle_is_known_and_offl
     assert len(late) == sum(s > 9.9 for s in starts)  # one per stride once the cycle is known
     assert np.diff(late) == pytest.approx(period, abs=0.1)
     assert len(reps) <= len(starts) + 3  # the first strides, before the cycle is known
+
+
+@pytest.mark.parametrize("fs", [250.0, 30.0, 1000.0])
+def test_the_cycle_is_timed_by_the_bins_own_rate_at_any_sample_rate(fs):
+    """At 250 Hz a bin is 12 samples (20.83 bins a second), at 30 Hz 2 (15 a second): read as
+    20 a second they gave 2.1 s and 1.5 s for a 2.0 s cycle."""
+    t = np.arange(int(40 * fs)) / fs
+    env = (np.maximum(np.sin(2 * np.pi * t / 2.0), 0) * 80 + 3)[None]
+    r = movement_rhythm(binned(env, fs), rate_hz=fs / round(fs / 20))
+    assert r is not None and r.period_s == pytest.approx(2.0, abs=0.06)
+    m = RhythmMonitor(fs, 1)
+    for i in range(0, env.shape[1], 17):
+        m.process(env[:, i : i + 17])
+    assert m.rhythm is not None and m.rhythm.period_s == pytest.approx(2.0, abs=0.06)
+    if fs >= 100:  # (analyze's quality check filters at 20 Hz and up)
+        assert analyze_rhythm(env, fs) == pytest.approx(2.0, abs=0.06)
+
+
+def analyze_rhythm(env: np.ndarray, fs: float) -> float:
+    a = analyze(env, fs, ("hamstring_L",), AnalysisSettings(onset=OnsetSettings(detector="envelope", input="envelope")))
+    assert a.rhythm is not None
+    return a.rhythm.period_s
+
+
+def test_a_cycle_taken_over_at_a_seek_stands_until_the_window_could_see_it():
+    """A replay's seek starts a new live analysis from the old one's rest levels and cycle; its
+    first estimates (2 s of data: lags up to 1 s) cannot see a 5 s cycle and must not erase it."""
+    labels = ("hamstring_L",)
+    old = LiveAnalysis(FS, labels)
+    old.contractions.set_period(5.0)
+    old.contractions._ch[0].rest = 3.0  # as measured before the seek
+    new = LiveAnalysis(FS, labels)
+    new.take_rest(old)
+    assert new.contractions.period_s == 5.0
+    rng = np.random.default_rng(0)
+    for i in range(0, 6000, 100):  # 6 s of rest-level noise after the seek
+        x = 3.0 * rng.standard_normal((1, 100))
+        new(ProcessedBlock(i, x, x, np.abs(x), ()))
+    assert new.contractions.period_s == 5.0

@@ -195,3 +195,22 @@ def test_contractions_that_barely_stand_out_say_the_count_is_unreliable():
     c = confidence([Segment(1.0, 2.0, 49.0, True), Segment(5.0, 6.0, 50.0, True)], 13.4, period_s=4.6)
     assert c.uncertain and c.level == "unreliable"
     assert c.doubt() == "the contractions barely stand out from the rest level (3.7× the rest level): the count is unreliable."
+
+
+def test_a_flush_keeps_a_rep_waiting_for_its_cycle_and_drops_one_under_way():
+    """Live, the rest level measured again replaces the tracker: a rep already over but still
+    gathering its cycle (0.6 T) came out of nothing before and was lost."""
+    env, _ = _walking(8.0)
+    t = ContractionTracker(FS, 1, SegmentRules(), 0.0, rest=[3.0], period_s=1.2)
+    # at 1.25 s the swing burst (0.5-0.8 s) is over but its cycle (until ~1.27 s) is not, and the
+    # loading burst (from 1.1 s) is under way
+    assert [g for _, g in t.process(env[:, :1250]) + t.poll()] == []
+    assert t._ch[0].on
+    (ch, g), = t.flush()
+    assert ch == 0 and g.counted and g.onset_s == pytest.approx(0.5, abs=0.1) and g.parts == 1
+    assert t.finish() == []  # the loading burst was half a rep
+
+
+def test_rules_whose_on_level_is_below_the_off_level_are_refused():
+    with pytest.raises(ValueError, match="on level"):
+        SegmentRules(cycle_on_fraction=0.1, cycle_off_fraction=0.3)

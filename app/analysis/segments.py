@@ -204,8 +204,8 @@ class ContractionTracker:
         return out + self._due()
 
     def _due(self, final: bool = False) -> list[tuple[int, Segment]]:
-        """Reps whose cycle can take no more bursts: its first half is over and no burst that
-        started inside it is still under way."""
+        """Reps whose cycle can take no more bursts: its join window (0.6 T) is over and no burst
+        that crossed "on" inside it is still under way."""
         out = []
         for i, c in enumerate(self._ch):
             g = c.cycle

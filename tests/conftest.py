@@ -140,7 +140,9 @@ def demo_records(tmp_path_factory) -> Path:
     of 5 reps and a Trendelenburg screen. Read-only for the tests that share it."""
     from app.ui.screenshots import demo_records as make
 
-    return make(tmp_path_factory.mktemp("demo-records"), speed=20.0, reps=5)
+    # 10x, not 20x: under a loaded CI machine 20x sometimes lost a baseline rep's glute onset
+    # ("was 0 of 3"; seen on the code of 2026-12-01 as well, 1 run in 6 with two others running)
+    return make(tmp_path_factory.mktemp("demo-records"), speed=10.0, reps=5)
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -151,6 +151,8 @@ class LiveAnalysis:
         self.rhythm = RhythmMonitor(self.fs, n)  # the movement's cycle, for the tracker (rhythm.py)
         self._onsets: list[list[float]] = [[] for _ in range(n)]  # recent detector onsets (tracker time)
         self.uncounted: list[list[Segment]] = [[] for _ in range(n)]
+        # per channel: the last contraction the tracker gave, and the index of its rep (None: no rep)
+        self._last_seg: list[tuple[Segment, int | None] | None] = [None] * n
         self.order = FiringOrderTracker(self.labels, window_s)
         self.quality = QualityMonitor(self.fs, self.labels, mains_hz=mains_hz)
         cap = max(1, int(history_s * self.fs))
@@ -287,19 +289,42 @@ class LiveAnalysis:
         self.taken = self._end
 
     def _take(self, closed: list[tuple[int, Segment]], t0: float) -> bool:
-        """Closed contractions: the counted ones become reps, the others are kept with their reason."""
+        """Closed contractions: the counted ones become reps, the others are kept with their
+        reason. A rep given again (a later burst of its movement cycle joined it: segments.py)
+        lengthens the rep already shown instead of adding one; its stopping-rule and fatigue
+        points stay those of its first burst."""
         changed = False
         for ch, g in closed:
+            last = self._last_seg[ch]
+            again = last is not None and g.parts > 1 and last[0].onset_s == g.onset_s
+            self._last_seg[ch] = (g, last[1] if again and last is not None else None)
+            if again and last is not None and last[1] is not None:  # the rep shown: longer now
+                self._extend_rep(ch, last[1], t0 + max(g.offset_s, g.onset_s))
+                changed = True
+                continue
+            if again and last is not None and not last[0].counted:  # a fragment that is a rep after all
+                with self._lock:
+                    if self.uncounted[ch] and self.uncounted[ch][-1] is last[0]:
+                        self.uncounted[ch].pop()
             if not g.counted:
                 with self._lock:
                     self.uncounted[ch].append(g)
                 continue
-            (g,) = refine_onsets([g], self._onsets[ch])
-            if t0 + g.onset_s < (self._origin or 0) / self.fs + self._skip_first_s:
+            (r,) = refine_onsets([g], self._onsets[ch])
+            if t0 + r.onset_s < (self._origin or 0) / self.fs + self._skip_first_s:
                 continue  # under way before a jump (take_rest)
-            self._finish_rep(ch, t0 + g.onset_s, t0 + max(g.offset_s, g.onset_s))
+            if self._finish_rep(ch, t0 + r.onset_s, t0 + max(r.offset_s, r.onset_s)):
+                self._last_seg[ch] = (g, len(self._reps[ch]) - 1)
             changed = True
         return changed
+
+    def _extend_rep(self, ch: int, index: int, off_s: float) -> None:
+        """Rep ``index`` of channel ``ch`` now ends at ``off_s``: measured again over its new span."""
+        old = self._reps[ch][index]
+        new = self._measure_rep(ch, old.onset_s, off_s)
+        if new is not None:
+            with self._lock:
+                self._reps[ch][index] = new
 
     def settle(self) -> None:
         """The stream ends (Stop, Disconnect, a session's summary): a contraction still waiting for
@@ -315,7 +340,12 @@ class LiveAnalysis:
         the detector onset: the relative threshold, or a little before: the rise's foot)."""
         return any(r.onset_s - 0.15 <= t <= r.offset_s for r in self._reps[ch])
 
-    def _finish_rep(self, ch: int, on_s: float, off_s: float) -> None:
+    def _measure_rep(self, ch: int, on_s: float, off_s: float) -> Rep | None:
+        """The rep from ``on_s`` to ``off_s`` measured on the history rings (None: out of them)."""
+        rep, _ = self._measured(ch, on_s, off_s)
+        return rep
+
+    def _measured(self, ch: int, on_s: float, off_s: float) -> tuple[Rep | None, list[tuple[float, float, float]]]:
         with self._lock:
             delay = self._delay
             target = float(self._targets[ch]) if ch < self._targets.size else float("nan")
@@ -333,17 +363,25 @@ class LiveAnalysis:
         reps = reps_from_bursts(env[ch].astype(np.float64), self.fs, [span],
                                 target if np.isfinite(target) else None, delay, "µV")
         if not reps:
-            return
+            return None, []
         rep = replace(reps[0], onset_s=on_s)
         pts = [] if self.envelope_only else spectral_points(filt[ch].astype(np.float64), self.fs, [span])
+        return rep, [(p[0] + first / self.fs, p[1], p[2]) for p in pts]
+
+    def _finish_rep(self, ch: int, on_s: float, off_s: float) -> bool:
+        """A new rep: measured, shown, and given to the stopping rule and the fatigue trend."""
+        rep, points = self._measured(ch, on_s, off_s)
+        if rep is None:
+            return False
         with self._lock:  # what snapshots read changes in one step
             self._reps[ch].append(rep)
-            self._points[ch] += [(p[0] + first / self.fs, p[1], p[2]) for p in pts]
+            self._points[ch] += points
             rule = self._rules[ch]
             rule.add(rep.peak)
             self._peaks[ch].append(rep.peak)
             if rule.done and not self._stop and ch in self._rule_channels:
                 self._stop = f"{display_name(self.labels[ch])} — {rule.message()}"
+        return True
 
     def _assess_quality(self) -> None:
         q = self.quality.assess()

@@ -100,8 +100,8 @@ class Segment:
 
 @dataclass
 class _Cycle:
-    """Bursts of one movement cycle, gathered until ``cycle_join`` T (0.6, at most 4 s) has passed
-    since the first crossed "on"."""
+    """The rep of the current movement cycle: later bursts that cross "on" before ``until``
+    (``cycle_join`` T after its own crossing, 0.6 T and at most 4 s) are part of it."""
 
     onset_s: float
     offset_s: float
@@ -201,20 +201,6 @@ class ContractionTracker:
                 out += [(i, g) for g in self._run(c, piece, b, n0 + a)]
                 c.hist = np.concatenate([c.hist, piece])[-keep:]
         self._n += env.shape[1]
-        return out + self._due()
-
-    def _due(self, final: bool = False) -> list[tuple[int, Segment]]:
-        """Reps whose cycle can take no more bursts: its join window (0.6 T) is over and no burst
-        that crossed "on" inside it is still under way."""
-        out = []
-        for i, c in enumerate(self._ch):
-            g = c.cycle
-            if g is None:
-                continue
-            later = (c.on or c.pending) and c.cross < g.until
-            if final or (self._n >= g.until and not later):
-                c.cycle = None
-                out.append((i, self._judge(c, g.onset_s, g.offset_s, g.peak, g.active_s, g.parts)))
         return out
 
     def _rise_start(self, c: _Channel, x: np.ndarray, j: int, k: int, n0: int) -> int:
@@ -277,25 +263,19 @@ class ContractionTracker:
         return out
 
     def _close(self, c: _Channel) -> list[Segment]:
-        """A burst ended: judged now, or — with the movement's cycle known — joined to the rep
-        whose cycle it started in (the rep gathered before it is then judged)."""
+        """A burst ended: judged now. With the movement's cycle known, a burst that crossed "on"
+        inside the join window of the rep before it is part of that rep: the rep is given again,
+        with the same onset, longer and with one more part — it *replaces* the one given before
+        (``merge_amendments``), so a rep is never held back waiting for its cycle."""
         c.pending = False
         on = max(0.0, c.start / self.fs - self.shift_s)
         off = max(0.0, c.last_off / self.fs - self.shift_s)
         g = c.cycle
-        out: list[Segment] = []
-        if not self._join:  # no cycle (or no longer one): a rep still gathered goes first
-            if g is not None:
-                c.cycle = None
-                out.append(self._judge(c, g.onset_s, g.offset_s, g.peak, g.active_s, g.parts))
-            return [*out, self._judge(c, on, off, c.peak, off - on)]
-        if g is not None and c.cross < g.until:
+        if self._join and g is not None and c.cross < g.until:
             g.offset_s, g.peak, g.active_s, g.parts = off, max(g.peak, c.peak), g.active_s + off - on, g.parts + 1
-            return out
-        if g is not None:
-            out.append(self._judge(c, g.onset_s, g.offset_s, g.peak, g.active_s, g.parts))
-        c.cycle = _Cycle(on, off, c.peak, off - on, c.cross + self._join)
-        return out
+            return [self._judge(c, g.onset_s, g.offset_s, g.peak, g.active_s, g.parts)]
+        c.cycle = _Cycle(on, off, c.peak, off - on, c.cross + self._join) if self._join else None
+        return [self._judge(c, on, off, c.peak, off - on)]
 
     def _judge(self, c: _Channel, on: float, off: float, peak: float, active_s: float, parts: int = 1) -> Segment:
         reason = ""
@@ -311,18 +291,18 @@ class ContractionTracker:
         for i, c in enumerate(self._ch):
             if c.pending and not c.on and self._n - c.last_off >= self._gap:
                 out += [(i, g) for g in self._close(c)]
-        return out + self._due()
+        return out
 
     def flush(self) -> list[tuple[int, Segment]]:
-        """Before the tracker is replaced mid-stream (the rest level measured again): every
-        contraction already over — waiting for its merge gap or for its cycle — comes out now;
-        one still under way is half a rep and is dropped."""
+        """Before the tracker is replaced mid-stream (the rest level measured again): a
+        contraction already over but waiting for its merge gap comes out now; one still under way
+        is half a rep and is dropped."""
         out = self.poll()
         for i, c in enumerate(self._ch):
             if c.pending and not c.on:
                 out += [(i, g) for g in self._close(c)]
             c.on = c.pending = False
-        return out + self._due(final=True)
+        return out
 
     def finish(self) -> list[tuple[int, Segment]]:
         out = self.poll()
@@ -332,7 +312,7 @@ class ContractionTracker:
                     c.last_off = self._n
                 out += [(i, g) for g in self._close(c)]
                 c.on = False
-        return out + self._due(final=True)
+        return out
 
 
 def refine_onsets(segments: Sequence[Segment], onsets: Sequence[float], before_s: float = 0.6,
@@ -357,10 +337,18 @@ def segment_recording(envelope: np.ndarray, fs: float, delay_s: float = 0.0, rul
     """Offline: the whole (channels, n) envelope through one ``ContractionTracker``."""
     env = np.atleast_2d(envelope)
     t = ContractionTracker(fs, env.shape[0], rules, delay_s, rest, period_s)
-    got = t.process(env) + t.finish()
-    out: list[list[Segment]] = [[] for _ in range(env.shape[0])]
+    return merge_amendments(t.process(env) + t.finish(), env.shape[0])
+
+
+def merge_amendments(got: Sequence[tuple[int, Segment]], n_channels: int) -> list[list[Segment]]:
+    """Each channel's contractions in time order, a rep given again (the same onset: a later
+    burst of its cycle joined it) in place of the one given before."""
+    out: list[list[Segment]] = [[] for _ in range(n_channels)]
     for ch, g in got:
-        out[ch].append(g)
+        if out[ch] and out[ch][-1].onset_s == g.onset_s and g.parts > 1:
+            out[ch][-1] = g
+        else:
+            out[ch].append(g)
     return [sorted(x, key=lambda g: g.onset_s) for x in out]
 
 

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from app.analysis.offline import analyze
-from app.analysis.segments import ContractionTracker, SegmentRules, segment_recording
+from app.analysis.segments import ContractionTracker, SegmentRules, merge_amendments, segment_recording
 from app.storage.reader import load_recording
 
 FS = 1000.0
@@ -30,14 +30,12 @@ def _envelope(spans: list[tuple[float, float, float]], seconds: float = 14.0, re
 
 
 def _streamed(t: ContractionTracker, env: np.ndarray, chunk: int) -> list[list]:
-    """Each channel's contractions with the envelope fed ``chunk`` samples at a time."""
-    got: list[list] = [[] for _ in range(env.shape[0])]
+    """Each channel's contractions with the envelope fed ``chunk`` samples at a time (a rep
+    given again in place of the one before, as the live analysis does)."""
+    got: list = []
     for i in range(0, env.shape[1], chunk):
-        for ch, g in t.process(env[:, i : i + chunk]) + t.poll():
-            got[ch].append(g)
-    for ch, g in t.finish():
-        got[ch].append(g)
-    return got
+        got += t.process(env[:, i : i + chunk]) + t.poll()
+    return merge_amendments(got + t.finish(), env.shape[0])
 
 
 def _key(gs: list) -> list[tuple]:
@@ -197,18 +195,37 @@ def test_contractions_that_barely_stand_out_say_the_count_is_unreliable():
     assert c.doubt() == "the contractions barely stand out from the rest level (3.7× the rest level): the count is unreliable."
 
 
-def test_a_flush_keeps_a_rep_waiting_for_its_cycle_and_drops_one_under_way():
-    """Live, the rest level measured again replaces the tracker: a rep already over but still
-    gathering its cycle (0.6 T) came out of nothing before and was lost."""
+def test_a_rep_is_given_when_its_burst_ends_and_again_when_its_cycle_adds_one():
+    """Live, a rep must not wait for its cycle: a guided protocol scores it 1.2 s after the hold
+    (runner.py), and at a 12 s cycle the join window is 4 s. So the swing burst is a rep at once;
+    the loading burst of the same stride gives the same rep again, longer (same onset, 2 parts),
+    and a flush (rest measured again) drops a burst still under way."""
     env, _ = _walking(8.0)
     t = ContractionTracker(FS, 1, SegmentRules(), 0.0, rest=[3.0], period_s=1.2)
-    # at 1.25 s the swing burst (0.5-0.8 s) is over but its cycle (until ~1.27 s) is not, and the
-    # loading burst (from 1.1 s) is under way
-    assert [g for _, g in t.process(env[:, :1250]) + t.poll()] == []
-    assert t._ch[0].on
-    (ch, g), = t.flush()
-    assert ch == 0 and g.counted and g.onset_s == pytest.approx(0.5, abs=0.1) and g.parts == 1
-    assert t.finish() == []  # the loading burst was half a rep
+    (ch, first), = t.process(env[:, :1250]) + t.poll()  # swing 0.5-0.8 s over; loading under way
+    assert first.counted and first.parts == 1 and first.offset_s == pytest.approx(0.85, abs=0.1)
+    again = [g for _, g in t.process(env[:, 1250:1700]) + t.poll()]
+    assert len(again) == 1 and again[0].onset_s == first.onset_s and again[0].parts == 2
+    assert again[0].offset_s == pytest.approx(1.45, abs=0.1)
+    t.process(env[:, 1700:1850])  # the next stride's swing burst under way
+    assert t.flush() == [] and t.finish() == []
+
+
+def test_live_shows_one_rep_per_stride_and_lengthens_it_when_the_loading_burst_joins():
+    from app.analysis.live import LiveAnalysis
+    from app.dsp.worker import ProcessedBlock
+
+    env, strides = _walking(14.0)
+    live = LiveAnalysis(FS, ("hamstring_L",))
+    live.contractions = ContractionTracker(FS, 1, SegmentRules(), 0.0, rest=[3.0], period_s=1.2)
+    live.rhythm.process = lambda block: False  # the cycle as given, not re-estimated
+    for i in range(0, env.shape[1], 50):
+        x = env[:, i : i + 50]
+        live(ProcessedBlock(i, x, x, x, ()))
+    live.settle()
+    reps = live.snapshot().channels[0].reps
+    assert len(reps) == strides and live.uncounted[0] == []
+    assert all(r.duration_s == pytest.approx(0.9, abs=0.15) for r in reps)  # swing to end of loading
 
 
 def test_rules_whose_on_level_is_below_the_off_level_are_refused():

@@ -270,7 +270,8 @@ class LiveAnalysis:
                 if now is None or self.rhythm.seconds >= self.rhythm.rules.min_cycles * now:
                     self.contractions.set_period(None if r is None else r.period_s)
             closed = self.contractions.process(np.nan_to_num(block.envelope)) + self.contractions.poll()
-        changed = self._take(closed, t0) or changed
+            # under the same lock as settle(): a rep given again must find the rep it lengthens
+            changed = self._take(closed, t0) or changed
         with self._lock:
             if self.order.poll(self._end / self.fs):
                 changed = True
@@ -313,8 +314,9 @@ class LiveAnalysis:
             (r,) = refine_onsets([g], self._onsets[ch])
             if t0 + r.onset_s < (self._origin or 0) / self.fs + self._skip_first_s:
                 continue  # under way before a jump (take_rest)
-            if self._finish_rep(ch, t0 + r.onset_s, t0 + max(r.offset_s, r.onset_s)):
-                self._last_seg[ch] = (g, len(self._reps[ch]) - 1)
+            index = self._finish_rep(ch, t0 + r.onset_s, t0 + max(r.offset_s, r.onset_s))
+            if index is not None:
+                self._last_seg[ch] = (g, index)
             changed = True
         return changed
 
@@ -331,7 +333,8 @@ class LiveAnalysis:
         its merge gap is closed now, so the last rep is not lost."""
         with self._reps_lock:
             closed = self.contractions.finish()
-        if self._take(closed, self._tracker_origin / self.fs):
+            taken = self._take(closed, self._tracker_origin / self.fs)
+        if taken:
             with self._lock:
                 self._changed()
 
@@ -368,20 +371,22 @@ class LiveAnalysis:
         pts = [] if self.envelope_only else spectral_points(filt[ch].astype(np.float64), self.fs, [span])
         return rep, [(p[0] + first / self.fs, p[1], p[2]) for p in pts]
 
-    def _finish_rep(self, ch: int, on_s: float, off_s: float) -> bool:
-        """A new rep: measured, shown, and given to the stopping rule and the fatigue trend."""
+    def _finish_rep(self, ch: int, on_s: float, off_s: float) -> int | None:
+        """A new rep: measured, shown, and given to the stopping rule and the fatigue trend; its
+        index in the channel's reps (None: outside the history)."""
         rep, points = self._measured(ch, on_s, off_s)
         if rep is None:
-            return False
+            return None
         with self._lock:  # what snapshots read changes in one step
             self._reps[ch].append(rep)
+            index = len(self._reps[ch]) - 1
             self._points[ch] += points
             rule = self._rules[ch]
             rule.add(rep.peak)
             self._peaks[ch].append(rep.peak)
             if rule.done and not self._stop and ch in self._rule_channels:
                 self._stop = f"{display_name(self.labels[ch])} — {rule.message()}"
-        return True
+        return index
 
     def _assess_quality(self) -> None:
         q = self.quality.assess()

@@ -232,7 +232,7 @@ class LiveAnalysis:
         if fresh:  # a fresh detector: its first calibration_s are the new rest
             self._remeasure = False
             self.tracker = OnsetTracker(self.fs, len(self.labels), self.settings)
-            with self._reps_lock:  # reps already over (waiting for their gap or cycle) are kept
+            with self._reps_lock:  # reps already over but waiting for their merge gap are kept
                 done = self.contractions.flush()
                 self._take(done, self._tracker_origin / self.fs)
                 self.contractions = ContractionTracker(self.fs, len(self.labels), SegmentRules(), self._delay,

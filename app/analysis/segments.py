@@ -123,7 +123,7 @@ class _Channel:
     peak: float = 0.0
     calib: list[np.ndarray] = field(default_factory=list)
     hist: np.ndarray = field(default_factory=lambda: np.zeros(0))  # the last lookback_s of the smoothed envelope
-    cycle: _Cycle | None = None  # the rep being gathered, when the movement's cycle is known
+    cycle: _Cycle | None = None  # the current cycle's rep, when the movement's cycle is known
 
 
 class ContractionTracker:

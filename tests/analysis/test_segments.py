@@ -144,8 +144,8 @@ def test_the_cycle_rule_gives_the_same_reps_however_the_stream_is_cut(chunk):
 
 
 def test_reps_come_in_order_when_the_cycle_is_lost_mid_stream():
-    """Live, the estimate can go (the person stops walking): a rep still being gathered is given
-    before the next burst, so the rep list stays in time order."""
+    """Live, the estimate can go (the person stops walking): the reps already given stand and
+    the list stays in time order."""
     env, _ = _walking(8.0)
     t = ContractionTracker(FS, 1, SegmentRules(), 0.0, rest=[3.0], period_s=1.2)
     got = [g for _, g in t.process(env[:, :1400]) + t.poll()]

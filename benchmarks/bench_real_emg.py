@@ -48,13 +48,18 @@ def _labels(rec) -> list[str]:  # type: ignore[no-untyped-def]
     return out
 
 
+def _angle(fx: np.ndarray, fs: float) -> np.ndarray:
+    """The goniometer's angle low-passed at 2 Hz (zero phase): the movement, not its jitter."""
+    b, a = butter(2, 2.0 / (fs / 2))
+    return np.asarray(filtfilt(b, a, np.nan_to_num(fx)))
+
+
 def goniometer_truth(fx: np.ndarray, fs: float, task: str) -> tuple[np.ndarray, np.ndarray]:
     """(peak times, movement-onset times) of the goniometer's excursions: low-pass 2 Hz, |angle|
     (some goniometers were mounted inverted), peaks of at least half the range, 1.5 s apart (0.6 s
     when walking); the onset is where the angle last left its starting value by 10 % of the
     excursion before each peak."""
-    b, a = butter(2, 2.0 / (fs / 2))
-    f = np.abs(filtfilt(b, a, np.nan_to_num(fx)))
+    f = np.abs(_angle(fx, fs))
     lo, hi = np.percentile(f, 2), np.percentile(f, 98)
     sig = -f if task == "sen" else f
     peaks, _ = find_peaks(sig, prominence=0.5 * (hi - lo), distance=int((0.6 if task == "mar" else 1.5) * fs))
@@ -71,8 +76,7 @@ def goniometer_truth(fx: np.ndarray, fs: float, task: str) -> tuple[np.ndarray, 
 def cut_excursions(fx: np.ndarray, fs: float, task: str, peaks_s: np.ndarray) -> int:
     """Reps the recording starts or ends in (the knee already, or still, past half its range,
     e.g. patients 1Asen, 5Apie): not a peak to ``find_peaks``, but a rep the EMG shows."""
-    b, a = butter(2, 2.0 / (fs / 2))
-    f = np.abs(filtfilt(b, a, np.nan_to_num(fx)))
+    f = np.abs(_angle(fx, fs))
     sig = -f if task == "sen" else f
     lo, hi = np.percentile(sig, 2), np.percentile(sig, 98)
     up = sig > lo + 0.5 * (hi - lo)

@@ -296,16 +296,17 @@ class LiveAnalysis:
         points stay those of its first burst."""
         changed = False
         for ch, g in closed:
-            last = self._last_seg[ch]
-            again = last is not None and g.parts > 1 and last[0].onset_s == g.onset_s
-            self._last_seg[ch] = (g, last[1] if again and last is not None else None)
-            if again and last is not None and last[1] is not None:  # the rep shown: longer now
-                self._extend_rep(ch, last[1], t0 + max(g.offset_s, g.onset_s))
+            before, shown = self._last_seg[ch] or (None, None)
+            again = before is not None and g.parts > 1 and before.onset_s == g.onset_s
+            if again and shown is not None:  # the rep shown: longer now
+                self._last_seg[ch] = (g, shown)
+                self._extend_rep(ch, shown, t0 + max(g.offset_s, g.onset_s))
                 changed = True
                 continue
-            if again and last is not None and not last[0].counted:  # a fragment that is a rep after all
+            self._last_seg[ch] = (g, None)
+            if again and before is not None and not before.counted:  # a fragment that is a rep after all
                 with self._lock:
-                    if self.uncounted[ch] and self.uncounted[ch][-1] is last[0]:
+                    if self.uncounted[ch] and self.uncounted[ch][-1] is before:
                         self.uncounted[ch].pop()
             if not g.counted:
                 with self._lock:
@@ -322,8 +323,7 @@ class LiveAnalysis:
 
     def _extend_rep(self, ch: int, index: int, off_s: float) -> None:
         """Rep ``index`` of channel ``ch`` now ends at ``off_s``: measured again over its new span."""
-        old = self._reps[ch][index]
-        new = self._measure_rep(ch, old.onset_s, off_s)
+        new, _ = self._measured(ch, self._reps[ch][index].onset_s, off_s, spectrum=False)
         if new is not None:
             with self._lock:
                 self._reps[ch][index] = new
@@ -343,12 +343,10 @@ class LiveAnalysis:
         the detector onset: the relative threshold, or a little before: the rise's foot)."""
         return any(r.onset_s - 0.15 <= t <= r.offset_s for r in self._reps[ch])
 
-    def _measure_rep(self, ch: int, on_s: float, off_s: float) -> Rep | None:
-        """The rep from ``on_s`` to ``off_s`` measured on the history rings (None: out of them)."""
-        rep, _ = self._measured(ch, on_s, off_s)
-        return rep
-
-    def _measured(self, ch: int, on_s: float, off_s: float) -> tuple[Rep | None, list[tuple[float, float, float]]]:
+    def _measured(self, ch: int, on_s: float, off_s: float,
+                  spectrum: bool = True) -> tuple[Rep | None, list[tuple[float, float, float]]]:
+        """The rep from ``on_s`` to ``off_s`` measured on the history rings (None: out of them),
+        and its fatigue points (with ``spectrum``)."""
         with self._lock:
             delay = self._delay
             target = float(self._targets[ch]) if ch < self._targets.size else float("nan")
@@ -368,7 +366,7 @@ class LiveAnalysis:
         if not reps:
             return None, []
         rep = replace(reps[0], onset_s=on_s)
-        pts = [] if self.envelope_only else spectral_points(filt[ch].astype(np.float64), self.fs, [span])
+        pts = [] if self.envelope_only or not spectrum else spectral_points(filt[ch].astype(np.float64), self.fs, [span])
         return rep, [(p[0] + first / self.fs, p[1], p[2]) for p in pts]
 
     def _finish_rep(self, ch: int, on_s: float, off_s: float) -> int | None:

@@ -38,7 +38,7 @@ from app.analysis.mvic import MvicReference
 from app.analysis.onset import Burst, OnsetSettings, detect_bursts
 from app.analysis.quality import Quality, QualitySettings, assess
 from app.analysis.reps import Rep, RepSummary, reps_from_bursts, summarize_reps
-from app.analysis.rhythm import Rhythm, bin_rate, binned, movement_rhythm
+from app.analysis.rhythm import Rhythm, binned, movement_rhythm
 from app.analysis.segments import Confidence, Segment, SegmentRules, confidence, refine_onsets, segment_recording
 from app.analysis.symmetry import FLAG_PERCENT, PairSymmetry, symmetry
 from app.dsp.filters import FilterSettings
@@ -279,7 +279,7 @@ def analyze(raw: np.ndarray, fs: float, labels: Sequence[str], settings: Analysi
     # costs a second filtering pass (10 min of 8 channels at 2 kHz: 1.1 s in all, measured)
     bins = [binned(x[ch: ch + 1] if envelope_only else process_whole(np.nan_to_num(x[ch: ch + 1]), fs, s.filters).envelope,
                    fs)[0] for ch in range(len(labels))]
-    rhythm = movement_rhythm(np.vstack(bins), rate_hz=bin_rate(fs)) if bins and bins[0].size else None
+    rhythm = movement_rhythm(np.vstack(bins), fs) if bins and bins[0].size else None
     period = rhythm.period_s if rhythm is not None else None
     for ch, name in enumerate(labels):
         xc = np.nan_to_num(x[ch : ch + 1])

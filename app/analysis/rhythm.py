@@ -67,9 +67,11 @@ def binned(envelope: np.ndarray, fs: float) -> np.ndarray:
     return env[:, : m * k].reshape(env.shape[0], m, k).mean(axis=2)
 
 
-def movement_rhythm(bins: np.ndarray, rules: RhythmRules | None = None, rate_hz: float = RATE_HZ) -> Rhythm | None:
-    """The cycle of (channels, m) binned envelopes (``binned``), or None when there is none."""
+def movement_rhythm(bins: np.ndarray, fs: float, rules: RhythmRules | None = None) -> Rhythm | None:
+    """The cycle of (channels, m) envelopes binned by ``binned(envelope, fs)``, or None when
+    there is none. ``fs`` is the envelope's own rate: the bins' lags are timed by ``bin_rate(fs)``."""
     r = rules or RhythmRules()
+    rate_hz = bin_rate(fs)
     x = np.atleast_2d(np.asarray(bins, dtype=np.float64))
     m = x.shape[1]
     w = max(1, int(round(r.smooth_s * rate_hz)))
@@ -111,7 +113,7 @@ class RhythmMonitor:
                  rules: RhythmRules | None = None) -> None:
         self.fs = float(fs)
         self.k = bin_size(fs)
-        self.rate = bin_rate(fs)
+        self.rate = bin_rate(fs)  # bins a second
         self.rules = rules or RhythmRules()
         self._cap = int(window_s * self.rate)
         self._bins = np.zeros((n_channels, 0))
@@ -127,13 +129,12 @@ class RhythmMonitor:
         self._carry = x[:, m * self.k:]
         if not m:
             return False
-        new = x[:, : m * self.k].reshape(x.shape[0], m, self.k).mean(axis=2)
-        self._bins = np.concatenate([self._bins, new], axis=1)[:, -self._cap:]
+        self._bins = np.concatenate([self._bins, binned(x[:, : m * self.k], self.fs)], axis=1)[:, -self._cap:]
         self._since += m
         if self._since < self._every:
             return False
         self._since = 0
-        self.rhythm = movement_rhythm(self._bins, self.rules, self.rate)
+        self.rhythm = movement_rhythm(self._bins, self.fs, self.rules)
         return True
 
     @property

@@ -297,7 +297,7 @@ class ContractionTracker:
         """Before the tracker is replaced mid-stream (the rest level measured again): a
         contraction already over but waiting for its merge gap comes out now; one still under way
         is half a rep and is dropped."""
-        out = self.poll()
+        out = []
         for i, c in enumerate(self._ch):
             if c.pending and not c.on:
                 out += [(i, g) for g in self._close(c)]

@@ -34,13 +34,13 @@ STRIDE = [(0.0, 0.3, 70.0), (0.6, 0.9, 40.0)]  # late swing, then loading: two b
 def test_a_walking_cycle_is_found_from_biphasic_bursts():
     starts = list(np.arange(0.5, 19.0, 1.2))
     env = np.vstack([_profile(starts, 20.0, STRIDE), _profile([s + 0.4 for s in starts], 20.0, [(0, 0.4, 50)])])
-    r = movement_rhythm(binned(env, FS))
+    r = movement_rhythm(binned(env, FS), FS)
     assert r is not None and r.period_s == pytest.approx(1.2, abs=0.05) and r.strength > 0.5
 
 
 def test_equal_reps_give_their_cycle_not_twice_it():
     env = _profile(list(np.arange(1.0, 28.0, 3.0)), 30.0, [(0.0, 1.5, 80.0)])
-    r = movement_rhythm(binned(env[None], FS))
+    r = movement_rhythm(binned(env[None], FS), FS)
     assert r is not None and r.period_s == pytest.approx(3.0, abs=0.1)
 
 
@@ -48,9 +48,9 @@ def test_no_rhythm_is_claimed_for_irregular_reps_a_flat_channel_or_too_short_a_w
     rng = np.random.default_rng(3)
     starts = np.cumsum(rng.uniform(1.5, 7.0, 12))
     irregular = _profile(list(starts), float(starts[-1] + 3), [(0.0, rng.uniform(0.5, 1.0), 80.0)])
-    assert movement_rhythm(binned(irregular[None], FS)) is None
-    assert movement_rhythm(binned(np.zeros((2, 20_000)), FS)) is None
-    assert movement_rhythm(binned(_profile([0.5, 3.5], 5.0, [(0, 1, 80)])[None], FS)) is None  # < 2 cycles
+    assert movement_rhythm(binned(irregular[None], FS), FS) is None
+    assert movement_rhythm(binned(np.zeros((2, 20_000)), FS), FS) is None
+    assert movement_rhythm(binned(_profile([0.5, 3.5], 5.0, [(0, 1, 80)])[None], FS), FS) is None  # < 2 cycles
 
 
 @pytest.mark.parametrize("seed", range(8))
@@ -60,7 +60,7 @@ def test_self_paced_reps_at_irregular_intervals_are_all_counted(seed):
     rng = np.random.default_rng(seed)
     starts = list(np.cumsum(rng.uniform(1.5, 7.0, 12)))
     env = _profile(starts, starts[-1] + 3, [(0.0, 0.8, 80.0)])[None] + rng.normal(0, 0.3, (1, int((starts[-1] + 3) * FS)))
-    r = movement_rhythm(binned(env, FS))
+    r = movement_rhythm(binned(env, FS), FS)
     (segs,) = segment_recording(env, FS, rest=[3.0], period_s=None if r is None else r.period_s)
     assert sum(g.counted for g in segs) == len(starts)
 
@@ -72,7 +72,7 @@ def test_the_live_monitor_gives_the_same_cycle_as_the_whole_window():
     for i in range(0, env.shape[1], 37):
         m.process(env[:, i : i + 37])
     assert m.rhythm is not None and m.rhythm.period_s == pytest.approx(1.3, abs=0.05)
-    assert m.rhythm == movement_rhythm(binned(env[:, : 30_000 // 50 * 50], FS))
+    assert m.rhythm == movement_rhythm(binned(env[:, : 30_000 // 50 * 50], FS), FS)
 
 
 def test_live_walking_counts_one_rep_per_stride_once_the_cycle_is_known_and_offline_all_of_them():
@@ -103,7 +103,7 @@ def test_the_cycle_is_timed_by_the_bins_own_rate_at_any_sample_rate(fs):
     20 a second they gave 2.1 s and 1.5 s for a 2.0 s cycle."""
     t = np.arange(int(40 * fs)) / fs
     env = (np.maximum(np.sin(2 * np.pi * t / 2.0), 0) * 80 + 3)[None]
-    r = movement_rhythm(binned(env, fs), rate_hz=fs / round(fs / 20))
+    r = movement_rhythm(binned(env, fs), fs)
     assert r is not None and r.period_s == pytest.approx(2.0, abs=0.06)
     m = RhythmMonitor(fs, 1)
     for i in range(0, env.shape[1], 17):

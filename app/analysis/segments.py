@@ -13,7 +13,12 @@ lower-limb set, docs/algorithms.md). A clinician counts contractions, so reps co
 2. **Relative hysteresis**: a contraction starts above rest + ``on_fraction`` (30 %) of the
    channel's range (rest level to its running maximum) and ends below rest + ``off_fraction``
    (15 %); never below ``on_snr`` (3×) / ``off_snr`` (2×) the rest level, so the first
-   contraction of a recording is found before a maximum is known.
+   contraction of a recording is found before a maximum is known. The rep is dated from the
+   **foot** of its rise (the last sample, within 1 s before it crossed "on", below its local
+   base + ``foot_fraction`` (20 %) of the way up): a slow ramp passes the off level late, and
+   dated from there the EMG of UCI 7Nsen came a median 228 ms *after* the knee began to move.
+   How long it lasted (for "too short" and "longer than 1.5 cycles") is still counted from where
+   it passed the off level.
 3. **Merge** a dip shorter than ``merge_gap_s`` (0.4 s): a relaxation between two voluntary reps
    lasts longer (half-relaxation of human quadriceps 70–120 ms, and people let go before the next
    rep; Todd et al. 2005, J Physiol 567:349).
@@ -59,6 +64,11 @@ class SegmentRules:
     min_snr: float = 4.0
     calibration_s: float = 2.0  # without a given rest level: the first seconds are rest
     lookback_s: float = 1.0  # a contraction's start: back from the crossing to where it left its rest
+    # ... the foot of its rise: the last sample below its local base (10th percentile of those
+    # lookback_s) + 20 % of the way up to the "on" level. A slow ramp passes the off level late
+    # (at 15 % of the range: 0.6 s after the knee began to extend in UCI 7Nsen); its duration for
+    # "too short" is still counted from the off level (how long it was a contraction)
+    foot_fraction: float = 0.2
     # with the movement's cycle T known (rhythm.py):
     cycle_join: float = 0.6  # a burst starting within 0.6 T of a rep's start is part of that rep ...
     cycle_join_max_s: float = 4.0  # ... but never more than 4 s after it (a long hold's rest)
@@ -93,6 +103,13 @@ class Segment:
         return self.offset_s - self.onset_s
 
     parts: int = 1  # bursts within one movement cycle, joined
+    rise_s: float = float("nan")  # where its rise passed the off level (onset_s is the rise's foot)
+
+    @property
+    def held_s(self) -> float:
+        """How long it was a contraction: from its rise past the off level to its end (what
+        "longer than 1.5 movement cycles" measures, not the slow foot of a ramp)."""
+        return self.offset_s - (self.rise_s if math.isfinite(self.rise_s) else self.onset_s)
 
     def burst(self) -> Burst:
         return Burst(self.onset_s, self.offset_s, self.peak, float("nan"))
@@ -106,7 +123,8 @@ class _Cycle:
     onset_s: float
     offset_s: float
     peak: float
-    active_s: float  # the bursts' own durations, summed
+    active_s: float  # the bursts' own durations (from the off level), summed
+    rise_s: float  # the first burst's rise past the off level
     until: int  # sample after which no later burst can join
     parts: int = 1
 
@@ -116,7 +134,8 @@ class _Channel:
     rest: float = float("nan")
     active: float = 0.0
     on: bool = False
-    start: int = 0  # sample of the open contraction's start
+    start: int = 0  # sample of the open contraction's start (the foot of its rise)
+    rise: int = 0  # sample where that rise last stood at the off level (its duration is counted from here)
     cross: int = 0  # sample where it crossed "on" (what the cycle rule times: known the moment it happens)
     last_off: int = -1  # sample where the open (or pending) contraction fell below "off"
     pending: bool = False  # fell below "off": closes unless it rises again within the merge gap
@@ -203,17 +222,24 @@ class ContractionTracker:
         self._n += env.shape[1]
         return out
 
-    def _rise_start(self, c: _Channel, x: np.ndarray, j: int, k: int, n0: int) -> int:
-        """The sample where the rise that crossed "on" at ``j + k`` left the off level (or its
-        lowest point), looking back at most ``lookback_s`` through this block and the one before."""
+    def _rise_start(self, c: _Channel, x: np.ndarray, j: int, k: int, n0: int) -> tuple[int, int]:
+        """(foot, rise): the samples where the rise that crossed "on" at ``j + k`` last stood
+        at its foot level (``foot_fraction``) and at the off level (or its lowest point), looking
+        back at most ``lookback_s`` through this block and the one before."""
         _, off_thr = self._base_thresholds(c)
         back = np.concatenate([c.hist, x[: j + k + 1]])
         lim = int(round(self.r.lookback_s * self.fs))
         window = back[-lim:]
-        quiet = np.flatnonzero(window <= off_thr)
-        first = back.size - window.size
-        at = first + (int(quiet[-1]) if quiet.size else int(np.argmin(window)))
-        return n0 + j + k - (back.size - 1 - at)
+        base = float(np.percentile(window, 10))
+        foot_thr = min(off_thr, base + self.r.foot_fraction * (float(window[-1]) - base))
+        end = n0 + j + k
+
+        def last_below(level: float) -> int:
+            quiet = np.flatnonzero(window <= level)
+            at = int(quiet[-1]) if quiet.size else int(np.argmin(window))
+            return end - (window.size - 1 - at)
+
+        return last_below(foot_thr), last_below(off_thr)
 
     def _base_thresholds(self, c: _Channel) -> tuple[float, float]:
         span = max(0.0, c.active - c.rest)
@@ -258,7 +284,7 @@ class ContractionTracker:
             if k:
                 c.active = float(act[k - 1])
             if not c.pending:
-                c.start, c.cross, c.peak = self._rise_start(c, x, j, k, n0), n0 + j + k, 0.0
+                (c.start, c.rise), c.cross, c.peak = self._rise_start(c, x, j, k, n0), n0 + j + k, 0.0
             c.on, c.pending, j = True, False, j + k
         return out
 
@@ -270,20 +296,22 @@ class ContractionTracker:
         c.pending = False
         on = max(0.0, c.start / self.fs - self.shift_s)
         off = max(0.0, c.last_off / self.fs - self.shift_s)
+        rise = max(0.0, c.rise / self.fs - self.shift_s)
         g = c.cycle
         if self._join and g is not None and c.cross < g.until:
-            g.offset_s, g.peak, g.active_s, g.parts = off, max(g.peak, c.peak), g.active_s + off - on, g.parts + 1
-            return [self._judge(c, g.onset_s, g.offset_s, g.peak, g.active_s, g.parts)]
-        c.cycle = _Cycle(on, off, c.peak, off - on, c.cross + self._join) if self._join else None
-        return [self._judge(c, on, off, c.peak, off - on)]
+            g.offset_s, g.peak, g.active_s, g.parts = off, max(g.peak, c.peak), g.active_s + off - rise, g.parts + 1
+            return [self._judge(c, g.onset_s, g.offset_s, g.peak, g.active_s, g.parts, g.rise_s)]
+        c.cycle = _Cycle(on, off, c.peak, off - rise, rise, c.cross + self._join) if self._join else None
+        return [self._judge(c, on, off, c.peak, off - rise, 1, rise)]
 
-    def _judge(self, c: _Channel, on: float, off: float, peak: float, active_s: float, parts: int = 1) -> Segment:
+    def _judge(self, c: _Channel, on: float, off: float, peak: float, active_s: float, parts: int = 1,
+               rise_s: float = float("nan")) -> Segment:
         reason = ""
         if active_s < self._min_rep - 1e-9:
             reason = f"too short: {active_s:.2f} s"
         elif c.rest > 0 and peak < self._snr * c.rest:
             reason = f"barely above rest: {peak / c.rest:.1f}× the rest level"
-        return Segment(on, off, peak, not reason, reason, parts)
+        return Segment(on, off, peak, not reason, reason, parts, rise_s)
 
     def poll(self) -> list[tuple[int, Segment]]:
         """Close contractions whose merge gap has passed (call after ``process``)."""
@@ -430,7 +458,7 @@ LONG_CYCLES = 1.5
 def confidence(segments: Sequence[Segment], rest_uv: float, period_s: float | None = None) -> Confidence:
     counted = [s for s in segments if s.counted]
     active = float(np.median([s.peak for s in counted])) if counted else 0.0
-    long = sum(s.duration_s > LONG_CYCLES * period_s for s in counted) if period_s else 0
+    long = sum(s.held_s > LONG_CYCLES * period_s for s in counted) if period_s else 0
     return Confidence(rest_uv, active, len(counted), len(segments) - len(counted),
                       tuple(s.reason for s in segments if not s.counted), sum(s.parts > 1 for s in counted),
                       long, period_s)

@@ -40,7 +40,7 @@ def _streamed(t: ContractionTracker, env: np.ndarray, chunk: int) -> list[list]:
 
 def _key(gs: list) -> list[tuple]:
     """The moving mean's sums differ by rounding between cuts: compare to 1e-6 µV."""
-    return [(round(g.onset_s, 6), round(g.offset_s, 6), round(g.peak, 6), g.counted, g.reason, g.parts)
+    return [(round(g.onset_s, 6), round(g.offset_s, 6), round(g.rise_s, 6), round(g.peak, 6), g.counted, g.reason, g.parts)
             for g in sorted(gs, key=lambda g: g.onset_s)]
 
 
@@ -81,6 +81,40 @@ def test_five_real_knee_extensions_are_counted_by_the_prime_movers():
     rf = next(c for c in a.channels if c.name == "RF")
     assert rf.confidence is not None and rf.confidence.level == "clear"
     assert "rest" in rf.confidence.sentence() and "dB" in rf.confidence.sentence()
+
+
+def test_a_slow_real_rise_starts_its_rep_where_the_knee_starts_to_move():
+    """UCI healthy subject 7, seated knee extension: the EMG rises slowly, and the rep used to
+    start where the rise passed the off level (15 % of the range): 0.1–0.3 s *after* the
+    goniometer showed the knee moving (median +228 ms). From the foot of the rise the prime
+    movers' onsets lead the movement, as a muscle's must (docs/algorithms.md)."""
+    from benchmarks.bench_real_emg import ONSET_TOLERANCE_MS, _onset_errors, goniometer_truth
+
+    rec = load_recording(DATA / "uci_7Nsen.txt", rate=1000.0)
+    _, movement = goniometer_truth(rec.data[4], rec.sample_rate_hz, "sen")
+    assert movement.size == 5
+    a = analyze(rec.data[:4], rec.sample_rate_hz, rec.labels[:4])
+    errors = [e for c in a.channels if c.name in ("RF", "VM")
+              for e in _onset_errors([r.onset_s for r in c.reps], movement)]
+    assert len(errors) >= 8
+    assert np.median(errors) < 0
+    lo, hi = ONSET_TOLERANCE_MS
+    assert sum(lo <= e <= hi for e in errors) >= 0.75 * len(errors)
+
+
+def test_a_quick_twitch_with_a_slow_foot_is_still_too_short():
+    """The foot only dates the rep; whether a burst is long enough to be one is measured from
+    where it passed the off level."""
+    t = np.arange(int(12 * FS)) / FS
+    env = np.full(t.size, 3.0)
+    ramp = (t >= 5.0) & (t < 5.6)
+    env[ramp] = 3.0 + 2.0 * (t[ramp] - 5.0) / 0.6  # a slow 0.6 s foot up to 5 µV ...
+    env[(t >= 5.6) & (t < 5.7)] = 90.0  # ... then a 0.1 s twitch
+    env[(t >= 8.0) & (t < 9.5)] = 90.0  # and a real rep
+    (segs,) = segment_recording(env[None, :], FS, rest=[3.0])
+    assert [g.counted for g in segs] == [False, True]
+    assert segs[0].reason.startswith("too short")
+    assert segs[0].onset_s < segs[0].rise_s
 
 
 def test_walking_hamstrings_fire_in_late_swing_before_the_gluteus_maximus():
